@@ -1,0 +1,35 @@
+# One-command set-up: `make demo` runs the main job, `make test` runs the whole test suite.
+# Both create .venv (Python 3.10-3.12) and install every package editable, with torch pinned
+# to the CPU build 2.13.0 and every other dependency pinned by constraints.txt.
+
+PACKAGES := rtr_core rtr_sim rtr_training rtr_policy_node rtr_chunk_executor rtr_bringup
+VENV     := .venv
+STAMP    := $(VENV)/.rtr-installed
+PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null && echo $$p && break; done)
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt scripts/system-deps.sh $(PACKAGES:%=%/setup.py)
+	@test -n "$(PYTHON)" || { echo "error: need Python 3.10, 3.11 or 3.12 on PATH"; exit 1; }
+	bash scripts/system-deps.sh
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	touch $(VENV)/COLCON_IGNORE
+	$(VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
+		$(PACKAGES:%=-e ./%)
+	touch $(STAMP)
+
+demo: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/rtr demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: lint
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/python -m pytest
+
+clean:
+	rm -rf $(VENV) build install log

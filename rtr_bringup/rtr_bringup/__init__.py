@@ -1,0 +1,1 @@
+"""Launch files, configuration, robot description and the rtr command line."""

@@ -1,0 +1,1 @@
+"""The chunk executor: timeline, boundary strategies, safety and trigger logic."""

@@ -1,0 +1,32 @@
+"""The executor's published state: the ROS-free twin of ``rtr_msgs/msg/ExecutorState``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MODE_IDLE = 0
+MODE_EXECUTING = 1
+MODE_HOLDING = 2
+
+
+@dataclass(frozen=True)
+class ExecutorState:
+    stamp: float
+    tick: int
+    control_period: float
+    joint_names: tuple[str, ...]
+    position: np.ndarray
+    velocity: np.ndarray
+    planned_actions_left: int
+    chunk_id: int
+    last_received_chunk_id: int
+    inference_requested: bool
+    strategy: str
+    mode: int = MODE_IDLE
+    chunks_accepted: int = 0
+    chunks_rejected: int = 0
+    clamped_ticks: int = 0
+    stall_ticks: int = 0
+    last_rejection_reason: str = ''

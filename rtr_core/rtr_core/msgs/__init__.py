@@ -1,0 +1,50 @@
+"""ROS 2 messages without ROS: types from the rtr_msgs .msg files, numpy conversions."""
+
+from .convert import (
+    MessageFormatError,
+    camera_info_to_msg,
+    chunk_from_msg,
+    chunk_to_msg,
+    executor_state_from_msg,
+    executor_state_to_msg,
+    float64_array_from_msg,
+    float64_array_to_msg,
+    image_from_msg,
+    image_to_msg,
+    joint_state_from_msg,
+    joint_state_to_msg,
+    seconds_from_time,
+    time_from_seconds,
+    trajectory_from_msg,
+    trajectory_to_msg,
+    wrench_from_msg,
+    wrench_to_msg,
+)
+from .definitions import MessageDefinitionError, msg_dir, typestore
+from .types import TYPE_NAMES, MessageTypes
+
+__all__ = [
+    'TYPE_NAMES',
+    'MessageDefinitionError',
+    'MessageFormatError',
+    'MessageTypes',
+    'camera_info_to_msg',
+    'chunk_from_msg',
+    'chunk_to_msg',
+    'executor_state_from_msg',
+    'executor_state_to_msg',
+    'float64_array_from_msg',
+    'float64_array_to_msg',
+    'image_from_msg',
+    'image_to_msg',
+    'joint_state_from_msg',
+    'joint_state_to_msg',
+    'msg_dir',
+    'seconds_from_time',
+    'time_from_seconds',
+    'trajectory_from_msg',
+    'trajectory_to_msg',
+    'typestore',
+    'wrench_from_msg',
+    'wrench_to_msg',
+]

@@ -1,0 +1,27 @@
+from setuptools import find_packages, setup
+
+package_name = 'rtr_core'
+
+setup(
+    name=package_name,
+    version='0.1.0',
+    packages=find_packages(exclude=['test']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/rtr_core']),
+        ('share/rtr_core', ['package.xml']),
+    ],
+    install_requires=[
+        'numpy',
+        'PyYAML',
+        'rosbags',
+        'matplotlib',
+        'torch==2.13.0',
+    ],
+    zip_safe=True,
+    maintainer='rtr maintainers',
+    maintainer_email='maintainers@rtr.dev',
+    description='The rtr method as a ROS-free library: VAE, policies, executor, metrics, bag I/O.',
+    license='Apache-2.0',
+    python_requires='>=3.10',
+    entry_points={},
+)

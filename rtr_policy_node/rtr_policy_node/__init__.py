@@ -1,0 +1,1 @@
+"""ROS 2 lifecycle node: observations in, rtr_msgs/ActionChunk out."""

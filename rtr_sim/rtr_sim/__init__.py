@@ -1,0 +1,1 @@
+"""MuJoCo arm, tasks, scripted experts, JTC-like controller, closed-loop runner."""

@@ -1,0 +1,1 @@
+"""Datasets from rosbag2 recordings; training of the action VAE and policies."""

@@ -1,0 +1,80 @@
+"""The colcon workspace: every package is a correct ament package and pip-installable."""
+
+import configparser
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON_PACKAGES = ['rtr_core', 'rtr_sim', 'rtr_policy_node', 'rtr_chunk_executor',
+                   'rtr_training', 'rtr_bringup']
+ROS_ONLY = ('rclpy', 'launch_ros', 'launch', 'cv_bridge', 'lifecycle_msgs')
+
+
+def manifest(pkg):
+    return ET.parse(ROOT / pkg / 'package.xml').getroot()
+
+
+@pytest.mark.parametrize('pkg', PYTHON_PACKAGES)
+def test_ament_python_layout(pkg):
+    root = manifest(pkg)
+    assert root.attrib['format'] == '3'
+    assert root.findtext('name') == pkg
+    assert root.findtext('license') == 'Apache-2.0'
+    assert root.find('export/build_type').text == 'ament_python'
+    assert (ROOT / pkg / 'resource' / pkg).is_file()
+    assert (ROOT / pkg / pkg / '__init__.py').is_file()
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / pkg / 'setup.cfg')
+    assert cfg['develop']['script_dir'] == f'$base/lib/{pkg}'
+    assert cfg['install']['install_scripts'] == f'$base/lib/{pkg}'
+    setup_py = (ROOT / pkg / 'setup.py').read_text()
+    assert f"'resource/{pkg}'" in setup_py or "'resource/' + package_name" in setup_py
+    assert "share/ament_index/resource_index/packages" in setup_py
+    assert importlib.metadata.version(pkg) == root.findtext('version')
+
+
+def test_message_package():
+    root = manifest('rtr_msgs')
+    assert root.attrib['format'] == '3'
+    assert root.find('export/build_type').text == 'ament_cmake'
+    assert root.findtext('member_of_group') == 'rosidl_interface_packages'
+    cmake = (ROOT / 'rtr_msgs' / 'CMakeLists.txt').read_text()
+    for msg in sorted((ROOT / 'rtr_msgs' / 'msg').glob('*.msg')):
+        assert f'"msg/{msg.name}"' in cmake, f'{msg.name} missing from rosidl_generate_interfaces'
+
+
+def test_torch_is_pinned_everywhere():
+    for path in list(ROOT.glob('*/setup.py')) + [ROOT / 'constraints.txt', ROOT / 'Makefile']:
+        for line in path.read_text().splitlines():
+            m = re.search(r"torch\b([^'\"\s,]*)", line)
+            if m and 'torch' in line and not line.lstrip().startswith('#'):
+                assert m.group(1) in ('==2.13.0', ''), f'{path}: {line.strip()}'
+                if m.group(1) == '':
+                    assert 'import' in line or 'torch==2.13.0' in line or 'torchrun' in line, (
+                        f'{path}: unpinned torch in {line.strip()!r}')
+
+
+def test_ros_imports_stay_in_nodes_and_launch_files():
+    pattern = re.compile(r'^\s*(import|from)\s+(' + '|'.join(ROS_ONLY) + r')\b', re.M)
+    offenders = []
+    for path in ROOT.glob('rtr_*/**/*.py'):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in ('rtr_policy_node', 'rtr_chunk_executor') or 'launch' in rel.parts \
+                or rel.parts[1] == 'test':
+            continue
+        if pattern.search(path.read_text()):
+            offenders.append(str(rel))
+    assert offenders == []
+
+
+@pytest.mark.skipif(shutil.which('colcon') is None, reason='colcon is not installed')
+def test_colcon_lists_every_package():
+    out = subprocess.run(['colcon', 'list', '--names-only'], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert sorted(out) == sorted(PYTHON_PACKAGES + ['rtr_msgs'])
