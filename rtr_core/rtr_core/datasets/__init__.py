@@ -1,0 +1,1 @@
+"""Reference data sets shipped offline (LASA handwriting)."""
