@@ -219,3 +219,16 @@ def test_missing_msg_files_give_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(ts_module, '_candidate_dirs', lambda: [tmp_path])
     with pytest.raises(ts_module.MessageDefinitionError, match='RTR_MSGS_PATH'):
         ts_module.msg_dir()
+
+
+def test_trajectory_window_round_trip(types):
+    from rtr_core.trajectory import TrajectoryWindow
+
+    t = np.arange(10) / 60
+    pos = np.column_stack([np.sin(t), t**2])
+    win = TrajectoryWindow.from_samples(['a', 'b'], pos, 1 / 60)
+    np.testing.assert_allclose(win.times_from_start[0], 1 / 60)
+    np.testing.assert_allclose(win.velocities[3], [np.cos(t[3]), 2 * t[3]], rtol=1e-3)
+    back = TrajectoryWindow.from_msg(cdr_round_trip(win.to_msg(types)))
+    np.testing.assert_array_equal(back.positions, pos)
+    np.testing.assert_allclose(back.times_from_start, win.times_from_start, atol=1e-9)
