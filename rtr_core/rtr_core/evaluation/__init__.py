@@ -1,0 +1,1 @@
+"""Offline evaluation: representation comparison, chunk-stream replay, open-loop, reports."""
