@@ -232,3 +232,19 @@ def test_trajectory_window_round_trip(types):
     back = TrajectoryWindow.from_msg(cdr_round_trip(win.to_msg(types)))
     np.testing.assert_array_equal(back.positions, pos)
     np.testing.assert_allclose(back.times_from_start, win.times_from_start, atol=1e-9)
+
+
+def test_ros_package_classes_are_found_by_type_name(monkeypatch):
+    """Inside ROS, classes come from the generated <package>.msg modules."""
+    import sys
+    import types as pytypes
+
+    for full in TYPE_NAMES.values():
+        package, _, name = full.split('/')
+        module = sys.modules.get(f'{package}.msg') or pytypes.ModuleType(f'{package}.msg')
+        setattr(module, name, type(name, (), {}))
+        monkeypatch.setitem(sys.modules, f'{package}.msg', module)
+    ros = MessageTypes.from_ros_packages()
+    assert not ros.numpy_arrays
+    assert ros.ActionChunk.__name__ == 'ActionChunk'
+    assert sys.modules['trajectory_msgs.msg'].JointTrajectoryPoint is ros.JointTrajectoryPoint

@@ -10,6 +10,7 @@ an rclpy ``float32[]`` field fails).
 from __future__ import annotations
 
 import array
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,18 @@ class MessageTypes:
     def from_rosbags(cls, distro: str = 'jazzy') -> MessageTypes:
         store = typestore(distro)
         return cls({short: store.types[full] for short, full in TYPE_NAMES.items()}, True)
+
+    @classmethod
+    def from_ros_packages(cls) -> MessageTypes:
+        """The generated ROS 2 classes (``sensor_msgs.msg.JointState``...), for the nodes.
+
+        Only works in a sourced ROS 2 environment with rtr_msgs built.
+        """
+        classes = {}
+        for short, full in TYPE_NAMES.items():
+            package, _, name = full.split('/')
+            classes[short] = getattr(importlib.import_module(f'{package}.msg'), name)
+        return cls(classes, False)
 
     @classmethod
     def from_modules(cls, **classes: type) -> MessageTypes:
