@@ -15,10 +15,11 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import yaml
 
 from .errors import RtrError
@@ -68,8 +69,12 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
                               f'{tp.__name__}, got {value!r}')
         return from_dict(tp, value, source, prefix=key)
     if origin in (list, tuple):
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        # rclpy gives array parameters as array.array, numpy users pass arrays
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
             raise ConfigError(f'{_where(source, key)}: expected a list, got {value!r}')
+        value = list(value)
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(value) != len(args):
                 raise ConfigError(f'{_where(source, key)}: expected {len(args)} items, '
@@ -93,6 +98,8 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
             raise ConfigError(f'{_where(source, key)}: expected an integer, got {value!r}')
         return value
     if tp is float:
+        if isinstance(value, np.generic):
+            value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f'{_where(source, key)}: expected a number, got {value!r}')
         return float(value)

@@ -80,3 +80,15 @@ def test_missing_and_invalid_files(tmp_path):
     bad.write_text('joint_names: [a\n')
     with pytest.raises(ConfigError, match='not valid YAML'):
         load_yaml(Node, bad)
+
+
+def test_rclpy_and_numpy_arrays_are_lists():
+    import array
+
+    import numpy as np
+
+    cfg = from_dict(Node, {'joint_names': ['a'],
+                           'limits': {'velocity': array.array('d', [0.5, 1.5])}})
+    assert cfg.limits.velocity == (0.5, 1.5)
+    cfg = from_dict(Node, {'joint_names': np.array(['a', 'b'])})
+    assert cfg.joint_names == ('a', 'b')
