@@ -1,0 +1,36 @@
+"""Boundary strategies: how a new chunk takes over from the plan being executed.
+
+Every strategy is one object behind :class:`BoundaryStrategy`, chosen by name::
+
+    strategy = make_strategy('rtr', BoundaryConfig(), vae=Refiner(vae, joint_names))
+"""
+
+from __future__ import annotations
+
+from .base import BoundaryContext, BoundaryError, BoundaryStrategy
+from .crossfade import CrossfadeStrategy
+from .naive import NaiveStrategy
+from .refiner import Refiner
+from .rtr import RTRStrategy
+from .rtr_paper import RTRPaperStrategy
+from .sync import SyncStrategy
+from .temporal_ensemble import TemporalEnsembleStrategy
+from .weighted_average import PRESETS, WeightedAverageStrategy
+
+STRATEGIES: dict[str, type[BoundaryStrategy]] = {
+    cls.name: cls
+    for cls in (SyncStrategy, NaiveStrategy, WeightedAverageStrategy, TemporalEnsembleStrategy,
+                CrossfadeStrategy, RTRPaperStrategy, RTRStrategy)
+}
+
+
+def make_strategy(name: str, config=None, vae=None) -> BoundaryStrategy:
+    """The strategy called ``name``; ``vae`` is a :class:`Refiner` (or None)."""
+    if name not in STRATEGIES:
+        raise BoundaryError(f'unknown boundary strategy {name!r}; expected one of '
+                            f'{", ".join(STRATEGIES)}')
+    return STRATEGIES[name](config, vae)
+
+
+__all__ = ['PRESETS', 'STRATEGIES', 'BoundaryContext', 'BoundaryError', 'BoundaryStrategy',
+           'Refiner', 'make_strategy']

@@ -1,0 +1,48 @@
+"""The action VAE seen from the executor: columns in the executor's joint order.
+
+A VAE trained on named actions is matched by name (its ``action_names`` must be the
+executor's joints, in any order); one with generic names (``a0``, ``a1``...) is taken to be
+in the executor's order when the dimensions agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .base import BoundaryError
+
+
+class Refiner:
+    def __init__(self, vae, joint_names: tuple[str, ...]):
+        names = tuple(vae.action_names)
+        joints = tuple(joint_names)
+        generic = names == tuple(f'a{i}' for i in range(len(names)))
+        if set(names) == set(joints) and len(names) == len(joints):
+            self._to_vae = np.array([joints.index(n) for n in names])
+        elif generic and len(names) == len(joints):
+            self._to_vae = np.arange(len(joints))
+        else:
+            raise BoundaryError(f'action VAE actions ({", ".join(names)}) do not match the '
+                                f'executor joints ({", ".join(joints)})')
+        self._from_vae = np.argsort(self._to_vae)
+        self.vae = vae
+        self.horizon = int(vae.horizon)
+        self.dt = float(vae.dt)
+
+    def reconstruct(self, positions: np.ndarray) -> np.ndarray:
+        """decode(posterior mean(encode(x))) for x (H, J) in executor order."""
+        out = self.vae.reconstruct(positions[:, self._to_vae])
+        return out[:, self._from_vae]
+
+    def reconstruct_sampled(self, positions: np.ndarray, generator: torch.Generator
+                            ) -> np.ndarray:
+        """decode(z) with z sampled from the posterior, as the seed did."""
+        x = torch.from_numpy(np.ascontiguousarray(positions[:, self._to_vae],
+                                                  dtype=np.float32))[None]
+        net = self.vae.net
+        with torch.inference_mode():
+            mean, logvar = net.encode(self.vae.normalise(x))
+            noise = torch.randn(mean.shape, generator=generator)
+            y = self.vae.denormalise(net.decode(mean + noise * torch.exp(0.5 * logvar)))
+        return y[0].numpy().astype(np.float64)[:, self._from_vae]

@@ -1,0 +1,150 @@
+"""Executor configuration: rates, joints, limits, trigger and boundary strategy in one place.
+
+Defaults run as they are (7 joints named joint_1..joint_7, 60 Hz, generous limits); a robot's
+real values come from the bringup YAML through :meth:`ExecutorConfig.from_dict`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import RtrError
+
+DEFAULT_JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+TRIGGER_MODES = ('threshold', 'after_result', 'sync')
+
+
+class ExecutorConfigError(RtrError):
+    """An executor configuration that cannot run (names the field and what was expected)."""
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """Limits enforced on every command, whatever the strategy.
+
+    Scalars apply to every joint; a sequence gives one value per joint (in the executor's
+    joint order). ``max_step`` is the largest position change in one tick.
+    """
+
+    position_lower: float | tuple[float, ...] = -math.pi
+    position_upper: float | tuple[float, ...] = math.pi
+    max_velocity: float | tuple[float, ...] = 3.0  # unit/s
+    max_acceleration: float | tuple[float, ...] = 40.0  # unit/s^2
+    max_step: float | tuple[float, ...] = 0.05  # unit per tick
+    hold_deceleration: float = 0.5  # fraction of max_acceleration used to stop when holding
+
+
+@dataclass(frozen=True)
+class TriggerConfig:
+    """When the policy side should start a new inference (method.md section 3).
+
+    ``threshold``: when planned actions left <= ``threshold`` (the seed's async24 is
+    threshold 24 with H = 48). ``after_result``: at once after every result. ``sync``: only
+    when nothing is left to execute (stop-and-go).
+    """
+
+    mode: str = 'threshold'
+    threshold: int = 24
+
+
+@dataclass(frozen=True)
+class BoundaryConfig:
+    """Parameters of the boundary strategies; each strategy reads the fields it needs."""
+
+    # weighted_average: LeRobot preset name or explicit (w_old, w_new)
+    preset: str = 'weighted_average'
+    weights: tuple[float, float] | None = None
+    # temporal_ensemble (ACT): weight exp(-m * i), i = 0 for the oldest prediction
+    ensemble_m: float = 0.01
+    # crossfade: overlap ticks faded over (0 = the whole overlap)
+    crossfade_ticks: int = 0
+    # rtr_paper: the seed's splice index R (H // 2 when 0) and latent sampling
+    paper_reuse: int = 0
+    paper_sample: bool = True
+    paper_seed: int = 0
+    # rtr (ours): ticks of old plan reused beyond the splice tick, and hand-over blend length
+    reuse_margin: int = 4
+    blend_ticks: int = 12
+    refine: bool = True
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    joint_names: tuple[str, ...] = DEFAULT_JOINTS
+    control_period: float = 1.0 / 60.0
+    strategy: str = 'rtr'
+    window_duration: float = 0.3  # seconds of plan streamed to the JTC each tick (0: none)
+    history_ticks: int = 256  # executed ticks kept for reuse and analysis
+    splice_lead_ticks: int = 1  # earliest splice = last executed tick + this
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
+    trigger: TriggerConfig = field(default_factory=TriggerConfig)
+    boundary: BoundaryConfig = field(default_factory=BoundaryConfig)
+
+    def __post_init__(self) -> None:
+        names = tuple(self.joint_names)
+        object.__setattr__(self, 'joint_names', names)
+        if not names or len(set(names)) != len(names):
+            raise ExecutorConfigError(f'executor joint_names: expected unique names, got '
+                                      f'{list(names)}')
+        if not (self.control_period > 0 and math.isfinite(self.control_period)):
+            raise ExecutorConfigError(f'executor control_period: expected a positive period '
+                                      f'in seconds, got {self.control_period}')
+        if self.trigger.mode not in TRIGGER_MODES:
+            raise ExecutorConfigError(f'executor trigger.mode: {self.trigger.mode!r}; expected '
+                                      f'one of {", ".join(TRIGGER_MODES)}')
+        if self.history_ticks < 4 or self.splice_lead_ticks < 1:
+            raise ExecutorConfigError('executor history_ticks must be >= 4 and '
+                                      'splice_lead_ticks >= 1')
+        for name in ('position_lower', 'position_upper', 'max_velocity', 'max_acceleration',
+                     'max_step'):
+            self.limit(name)
+        if np.any(self.limit('position_lower') >= self.limit('position_upper')):
+            raise ExecutorConfigError('executor safety: position_lower must be below '
+                                      'position_upper for every joint')
+        for name in ('max_velocity', 'max_acceleration', 'max_step'):
+            if np.any(self.limit(name) <= 0):
+                raise ExecutorConfigError(f'executor safety.{name}: expected positive values')
+        if not 0 < self.safety.hold_deceleration <= 1:
+            raise ExecutorConfigError('executor safety.hold_deceleration: expected (0, 1]')
+
+    @property
+    def window_ticks(self) -> int:
+        return int(round(self.window_duration / self.control_period))
+
+    def limit(self, name: str) -> np.ndarray:
+        """One value per joint for the safety field ``name``."""
+        value = np.asarray(getattr(self.safety, name), dtype=np.float64).reshape(-1)
+        if value.size == 1:
+            value = np.full(len(self.joint_names), float(value[0]))
+        if value.size != len(self.joint_names) or not np.all(np.isfinite(value)):
+            raise ExecutorConfigError(f'executor safety.{name}: expected one finite value or '
+                                      f'{len(self.joint_names)} (one per joint), got '
+                                      f'{getattr(self.safety, name)!r}')
+        return value
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = 'executor config') -> ExecutorConfig:
+        """Build from nested plain data (YAML); unknown keys are an error naming the key."""
+        nested = {'safety': SafetyConfig, 'trigger': TriggerConfig, 'boundary': BoundaryConfig}
+        kwargs = {}
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            if key not in known:
+                raise ExecutorConfigError(f'{where}: unknown field {key!r}; expected one of '
+                                          f'{", ".join(sorted(known))}')
+            if key in nested:
+                sub_known = {f.name for f in dataclasses.fields(nested[key])}
+                bad = sorted(set(value) - sub_known)
+                if bad:
+                    raise ExecutorConfigError(f'{where}: unknown field(s) {key}.{", ".join(bad)};'
+                                              f' expected some of {", ".join(sorted(sub_known))}')
+                value = nested[key](**{k: tuple(v) if isinstance(v, list) else v
+                                       for k, v in value.items()})
+            elif key == 'joint_names':
+                value = tuple(value)
+            kwargs[key] = value
+        return cls(**kwargs)

@@ -1,0 +1,287 @@
+"""The chunk executor: one core for the ROS node, the simulator and offline replay.
+
+Clock-agnostic: the caller passes the time of every call (simulated, wall or bag time).
+``receive(chunk, now)`` validates a chunk and asks the boundary strategy for the new plan
+(refinement happens here, off the tick path); ``tick(now)`` splices a prepared plan in
+when its tick comes (the cheap hand-over anchoring only), applies the safety limits and
+returns the command plus the trajectory window to stream. Both may be called from
+different threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..boundary import BoundaryError, BoundaryStrategy, Refiner, make_strategy
+from ..boundary.anchor import anchor
+from ..boundary.base import BoundaryContext
+from ..chunk import Chunk
+from ..trajectory import TrajectoryWindow
+from .config import ExecutorConfig
+from .safety import SafetyFilter
+from .state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE, ExecutorState
+from .timeline import History, Plan, chunk_to_plan, tick_of
+from .trigger import Trigger
+from .validation import KINDS, check_chunk
+
+log = logging.getLogger('rtr.executor')
+
+
+@dataclass(frozen=True)
+class Reception:
+    """Answer to :meth:`ChunkExecutor.receive`."""
+
+    accepted: bool
+    chunk_id: int
+    reason: str = ''
+    kind: str = ''  # rejection kind (validation.KINDS), '' when accepted
+    splice_tick: int | None = None
+    prepare_seconds: float = 0.0  # time the strategy took to prepare the plan
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """Command of one tick. ``position`` is None while idle (nothing received yet)."""
+
+    tick: int
+    time: float
+    mode: int
+    position: np.ndarray | None
+    velocity: np.ndarray | None
+    chunk_id: int  # chunk whose plan produced the command (0: none / holding)
+    spliced: bool  # a new plan took over at this tick (a chunk hand-over)
+    clamped: bool
+    planned_actions_left: int
+    inference_requested: bool
+    window: TrajectoryWindow | None = None
+
+
+class ChunkExecutor:
+    def __init__(self, config: ExecutorConfig | None = None,
+                 strategy: str | BoundaryStrategy | None = None, vae=None):
+        self.config = config or ExecutorConfig()
+        names = self.config.joint_names
+        if isinstance(strategy, BoundaryStrategy):
+            self.strategy = strategy
+        else:
+            refiner = Refiner(vae, names) if vae is not None else None
+            self.strategy = make_strategy(strategy or self.config.strategy,
+                                          self.config.boundary, refiner)
+        self.period = self.config.control_period
+        self.safety = SafetyFilter(self.config)
+        self.trigger = Trigger(self.config.trigger)
+        self._lock = threading.Lock()
+        self._receive_lock = threading.Lock()
+        self.reset()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything (plans, history, counters): a new episode."""
+        with self._lock:
+            j = len(self.config.joint_names)
+            self._history = History(self.config.history_ticks, j)
+            self._plan: Plan | None = None
+            self._pending: tuple[Plan, int] | None = None
+            self._hold: Plan | None = None
+            self._position: np.ndarray | None = None
+            self._velocity = np.zeros(j)
+            self._last_tick: int | None = None
+            self._last_result: TickResult | None = None
+            self._chunk_id = 0
+            self._last_received_id = 0
+            self._last_stamp = -np.inf
+            self._mode = MODE_IDLE
+            self._accepted = 0
+            self._rejected = {k: 0 for k in KINDS}
+            self._last_reason = ''
+            self._clamped_ticks = 0
+            self._stall_ticks = 0
+            self.strategy.reset()
+
+    def start(self, position: np.ndarray, now: float) -> None:
+        """Start from a known position at rest (e.g. the measured joint state)."""
+        p = self.safety.clip_positions(np.asarray(position, dtype=np.float64).reshape(-1))
+        if p.size != len(self.config.joint_names):
+            raise ValueError(f'start position: expected {len(self.config.joint_names)} values')
+        with self._lock:
+            k = tick_of(now, self.period)
+            for i in range(3):
+                self._history.append(k - 2 + i, p)
+            self._position, self._velocity = p.copy(), np.zeros_like(p)
+            self._last_tick = k
+
+    # --- chunks -----------------------------------------------------------------------------
+
+    def receive(self, chunk: Chunk, now: float) -> Reception:
+        """Validate ``chunk`` (arrived at ``now``) and prepare its plan; never raises on bad
+        input: a rejection carries the reason, is logged and counted."""
+        with self._receive_lock:
+            problem = check_chunk(chunk, self.config.joint_names)
+            if problem is None and chunk.stamp < self._last_stamp:
+                problem = ('out_of_order', f'observation stamp {chunk.stamp:.6f} older than '
+                           f'the last accepted chunk ({self._last_stamp:.6f})')
+            if problem is not None:
+                return self._reject(chunk, *problem)
+            order = np.array([chunk.joint_names.index(n) for n in self.config.joint_names])
+            new = chunk_to_plan(chunk, order, self.period)
+            with self._lock:
+                if self._last_tick is not None:
+                    splice = self._last_tick + self.config.splice_lead_ticks
+                else:
+                    splice = tick_of(now, self.period) + self.config.splice_lead_ticks - 1
+                if new.last_tick < splice:
+                    end = (new.last_tick * self.period)
+                    return self._reject(chunk, 'stale', f'start time in the past beyond the '
+                                        f'horizon: last action at t={end:.4f} s, next tick at '
+                                        f't={splice * self.period:.4f} s', locked=True)
+                current = self._pending[0] if self._pending is not None else self._plan
+                first, rows = self._history.last(new.positions.shape[0] + 3)
+                rows = rows.copy()
+            ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
+            t0 = time.perf_counter()
+            try:
+                plan = self.strategy.merge(ctx)
+            except BoundaryError as exc:
+                return self._reject(chunk, 'strategy', str(exc))
+            took = time.perf_counter() - t0
+            if plan is None or plan.last_tick < splice:
+                return self._reject(chunk, 'stale', 'nothing left to execute after merging')
+            if not np.all(np.isfinite(plan.positions)):
+                return self._reject(chunk, 'strategy', f'{self.strategy.name} produced '
+                                    f'non-finite positions')
+            plan = Plan(plan.first_tick, self.safety.clip_positions(plan.positions),
+                        chunk.chunk_id, plan.anchor)
+            with self._lock:
+                self._pending = (plan, splice)
+                self._accepted += 1
+                self._last_received_id = chunk.chunk_id
+                self._last_stamp = chunk.stamp
+            return Reception(True, chunk.chunk_id, splice_tick=splice, prepare_seconds=took)
+
+    def _reject(self, chunk: Chunk, kind: str, reason: str, locked: bool = False) -> Reception:
+        message = f'chunk {chunk.chunk_id} rejected: {reason}'
+        log.warning(message)
+        if locked:
+            self._count_rejection(kind, message)
+        else:
+            with self._lock:
+                self._count_rejection(kind, message)
+        return Reception(False, chunk.chunk_id, reason=message, kind=kind)
+
+    def _count_rejection(self, kind: str, message: str) -> None:
+        self._rejected[kind] += 1
+        self._last_reason = message
+
+    # --- ticks ------------------------------------------------------------------------------
+
+    def tick(self, now: float) -> TickResult:
+        """Command for the control tick nearest ``now``; calling again within the same tick
+        returns the same result."""
+        k = tick_of(now, self.period)
+        with self._lock:
+            if self._last_tick is not None and k <= self._last_tick and self._last_result:
+                return self._last_result
+            steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
+            spliced = self._splice_if_due(k)
+            plan = self._plan
+            if plan is not None and plan.covers(k):
+                target, mode, self._hold = plan.at(k), MODE_EXECUTING, None
+            elif self._position is None:
+                result = TickResult(k, k * self.period, MODE_IDLE, None, None, 0, False, False,
+                                    0, self.trigger.requested(0, self._accepted > 0))
+                self._last_result = result
+                return result
+            else:
+                target, mode = self._hold_target(k), MODE_HOLDING
+                self._stall_ticks += 1
+            position, velocity, clamped = self.safety.apply(target, self._position,
+                                                            self._velocity, steps)
+            self._clamped_ticks += clamped
+            self._history.append(k, position)
+            self._position, self._velocity = position, velocity
+            self._last_tick, self._mode = k, mode
+            left = self._planned_left(k)
+            result = TickResult(
+                k, k * self.period, mode, position, velocity,
+                plan.chunk_id if mode == MODE_EXECUTING else 0, spliced, clamped, left,
+                self.trigger.requested(left, self._accepted > 0), self._window(k))
+            self._last_result = result
+            return result
+
+    def _splice_if_due(self, k: int) -> bool:
+        if self._pending is None or k < self._pending[1]:
+            return False
+        plan = self._pending[0]
+        self._pending = None
+        if plan.anchor and self._last_tick is not None:
+            _, executed = self._history.last(3)
+            blend = self.config.boundary.blend_ticks
+            anchored = anchor(plan, self._last_tick + 1, executed, blend)
+            plan = anchored if anchored is not None else plan
+        self._plan = plan.from_tick(k) or plan
+        self._chunk_id = plan.chunk_id
+        self._hold = None
+        return True
+
+    def _hold_target(self, k: int) -> np.ndarray:
+        hold = self._hold
+        if hold is None:
+            hold = Plan(k, self.safety.stop_profile(self._position, self._velocity))
+            self._hold = hold
+        return hold.at(k) if hold.covers(k) else hold.positions[-1]
+
+    def _planned_left(self, k: int) -> int:
+        plan = self._pending[0] if self._pending is not None else self._plan
+        return 0 if plan is None else plan.left_after(k)
+
+    def _window(self, k: int) -> TrajectoryWindow | None:
+        n = self.config.window_ticks
+        if n < 2:
+            return None
+        rows = [self._position[None]]
+        plan = self._plan
+        if plan is not None and self._mode == MODE_EXECUTING:
+            _, ahead = plan.window(k + 1, k + n - 1)
+            rows.append(ahead)
+        positions = np.concatenate(rows)
+        have = positions.shape[0]
+        if have < n:  # the plan ends inside the window: show the smooth stop that follows
+            v = (positions[-1] - positions[-2]) / self.period if have > 1 else self._velocity
+            stop = self.safety.stop_profile(positions[-1], v)
+            if stop.shape[0] < n - have:
+                stop = np.vstack([stop, np.repeat(stop[-1:], n - have - stop.shape[0], axis=0)])
+            positions = np.vstack([positions, stop[:n - have]])
+        positions = self.safety.clip_positions(positions)
+        return TrajectoryWindow.from_samples(self.config.joint_names, positions, self.period,
+                                             velocity_before=self._velocity)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def state(self) -> ExecutorState:
+        with self._lock:
+            k = self._last_tick if self._last_tick is not None else 0
+            left = self._planned_left(k)
+            j = len(self.config.joint_names)
+            return ExecutorState(
+                stamp=k * self.period, tick=k, control_period=self.period,
+                joint_names=self.config.joint_names,
+                position=self._position.copy() if self._position is not None else np.zeros(j),
+                velocity=self._velocity.copy(), planned_actions_left=left,
+                chunk_id=self._chunk_id if self._mode == MODE_EXECUTING else 0,
+                last_received_chunk_id=self._last_received_id,
+                inference_requested=self.trigger.requested(left, self._accepted > 0),
+                strategy=self.strategy.name, mode=self._mode,
+                chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
+                clamped_ticks=self._clamped_ticks, stall_ticks=self._stall_ticks,
+                last_rejection_reason=self._last_reason)
+
+    def rejections(self) -> dict[str, int]:
+        """Rejected chunks per kind (see :data:`validation.KINDS`)."""
+        with self._lock:
+            return dict(self._rejected)
