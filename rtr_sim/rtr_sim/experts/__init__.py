@@ -1,0 +1,5 @@
+"""Scripted experts that produce the demonstrations."""
+
+from .scripted import ScriptedExpert
+
+__all__ = ['ScriptedExpert']
