@@ -153,3 +153,20 @@ def test_custom_types_are_read_from_the_stored_definition(tmp_path):
         (m,) = list(bag.messages())
     assert (m.msg.grip, m.msg.label) == (0.25, 'open')
     assert os.path.isdir(path)
+
+
+def test_custom_data_round_trips_through_metadata_yaml(tmp_path, types):
+    path = tmp_path / 'bag'
+    with BagWriter(path) as bag:
+        bag.write('/x', float64_array_to_msg([1.0], types), 0.0)
+        bag.set_custom_data('rtr.episode', '{"task": "write", "success": true}')
+        with pytest.raises(BagError, match='must be strings'):
+            bag.set_custom_data('n', 3)
+    assert 'rtr.episode' in (path / 'metadata.yaml').read_text()
+    with BagReader(path) as bag:
+        assert bag.custom_data == {'rtr.episode': '{"task": "write", "success": true}'}
+    plain = tmp_path / 'plain'
+    with BagWriter(plain) as bag:
+        bag.write('/x', float64_array_to_msg([1.0], types), 0.0)
+    with BagReader(plain) as bag:
+        assert bag.custom_data == {}

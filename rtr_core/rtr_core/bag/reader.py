@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from rosbags.rosbag2 import Reader
 from rosbags.typesys import get_types_from_msg
 
@@ -59,6 +60,19 @@ class BagReader:
     def topics(self) -> dict[str, str]:
         """Topic name -> message type."""
         return {c.topic: c.msgtype for c in self._reader.connections}
+
+    @property
+    def custom_data(self) -> dict[str, str]:
+        """The ``custom_data`` strings of the bag's metadata.yaml (empty if none)."""
+        try:
+            info = yaml.safe_load((self.path / 'metadata.yaml').read_text())
+            data = info['rosbag2_bagfile_information'].get('custom_data') or {}
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+            raise BagError(f'{self.path}/metadata.yaml: cannot read custom_data: {exc}') from exc
+        if not isinstance(data, dict):
+            raise BagError(f'{self.path}/metadata.yaml: custom_data must be a mapping of '
+                           f'strings, got {type(data).__name__}')
+        return {str(k): str(v) for k, v in data.items()}
 
     @property
     def message_counts(self) -> dict[str, int]:

@@ -68,6 +68,18 @@ class BagWriter:
         data = self._store.serialize_cdr(msg, msgtype)
         self._writer.write(conn, int(round(time * 1e9)), data)
 
+    def set_custom_data(self, key: str, value: str) -> None:
+        """Store ``key: value`` (strings) in the bag's metadata.yaml ``custom_data``.
+
+        Episode metadata kept there travels with the bag and is shown by ``ros2 bag info``.
+        """
+        if self._writer is None:
+            raise BagError(f'{self.path}: set_custom_data() before open()')
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise BagError(f'{self.path}: custom_data {key!r}: key and value must be strings, '
+                           f'got {type(key).__name__} and {type(value).__name__}')
+        self._writer.set_custom_data(key, value)
+
     def close(self) -> None:
         if self._writer is None:
             return
