@@ -10,6 +10,7 @@ different threads.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -94,6 +95,8 @@ class ChunkExecutor:
             self._last_tick: int | None = None
             self._last_result: TickResult | None = None
             self._chunk_id = 0
+            self._previous_chunk_id = 0
+            self._takeover = 0
             self._last_received_id = 0
             self._last_stamp = -np.inf
             self._mode = MODE_IDLE
@@ -155,8 +158,8 @@ class ChunkExecutor:
             if not np.all(np.isfinite(plan.positions)):
                 return self._reject(chunk, 'strategy', f'{self.strategy.name} produced '
                                     f'non-finite positions')
-            plan = Plan(plan.first_tick, self.safety.clip_positions(plan.positions),
-                        chunk.chunk_id, plan.anchor)
+            plan = dataclasses.replace(plan, positions=self.safety.clip_positions(plan.positions),
+                                       chunk_id=chunk.chunk_id)
             with self._lock:
                 self._pending = (plan, splice)
                 self._accepted += 1
@@ -188,7 +191,8 @@ class ChunkExecutor:
             if self._last_tick is not None and k <= self._last_tick and self._last_result:
                 return self._last_result
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
-            spliced = self._splice_if_due(k)
+            self._splice_if_due(k)
+            spliced = k == self._takeover
             plan = self._plan
             if plan is not None and plan.covers(k):
                 target, mode, self._hold = plan.at(k), MODE_EXECUTING, None
@@ -207,16 +211,18 @@ class ChunkExecutor:
             self._position, self._velocity = position, velocity
             self._last_tick, self._mode = k, mode
             left = self._planned_left(k)
+            chunk_id = 0
+            if mode == MODE_EXECUTING:
+                chunk_id = self._chunk_id if k >= self._takeover else self._previous_chunk_id
             result = TickResult(
-                k, k * self.period, mode, position, velocity,
-                plan.chunk_id if mode == MODE_EXECUTING else 0, spliced, clamped, left,
+                k, k * self.period, mode, position, velocity, chunk_id, spliced, clamped, left,
                 self.trigger.requested(left, self._accepted > 0), self._window(k))
             self._last_result = result
             return result
 
-    def _splice_if_due(self, k: int) -> bool:
+    def _splice_if_due(self, k: int) -> None:
         if self._pending is None or k < self._pending[1]:
-            return False
+            return
         plan = self._pending[0]
         self._pending = None
         if plan.anchor and self._last_tick is not None:
@@ -225,9 +231,11 @@ class ChunkExecutor:
             anchored = anchor(plan, self._last_tick + 1, executed, blend)
             plan = anchored if anchored is not None else plan
         self._plan = plan.from_tick(k) or plan
-        self._chunk_id = plan.chunk_id
+        if self._takeover > k:  # the chunk queued before this one never started
+            self._chunk_id = self._previous_chunk_id
+        self._previous_chunk_id, self._chunk_id = self._chunk_id, plan.chunk_id
+        self._takeover = max(k, plan.takeover if plan.takeover is not None else k)
         self._hold = None
-        return True
 
     def _hold_target(self, k: int) -> np.ndarray:
         hold = self._hold
@@ -273,7 +281,8 @@ class ChunkExecutor:
                 joint_names=self.config.joint_names,
                 position=self._position.copy() if self._position is not None else np.zeros(j),
                 velocity=self._velocity.copy(), planned_actions_left=left,
-                chunk_id=self._chunk_id if self._mode == MODE_EXECUTING else 0,
+                chunk_id=0 if self._mode != MODE_EXECUTING else (
+                    self._chunk_id if k >= self._takeover else self._previous_chunk_id),
                 last_received_chunk_id=self._last_received_id,
                 inference_requested=self.trigger.requested(left, self._accepted > 0),
                 strategy=self.strategy.name, mode=self._mode,

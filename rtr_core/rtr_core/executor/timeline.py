@@ -27,13 +27,16 @@ class Plan:
     """Planned positions for ticks ``first_tick .. first_tick + N - 1`` (rows, executor order).
 
     ``anchor`` asks the executor to apply the hand-over continuity correction when it splices
-    this plan in (``rtr``); other strategies splice plans as they are.
+    this plan in (``rtr``); other strategies splice plans as they are. ``takeover`` is the
+    tick at which the new chunk's motion starts when it differs from the splice tick (``sync``
+    queues a chunk behind the one running).
     """
 
     first_tick: int
     positions: np.ndarray
     chunk_id: int = 0
     anchor: bool = False
+    takeover: int | None = None
 
     @property
     def last_tick(self) -> int:
@@ -54,7 +57,8 @@ class Plan:
         if tick > self.last_tick:
             return None
         start = max(0, tick - self.first_tick)
-        return Plan(self.first_tick + start, self.positions[start:], self.chunk_id, self.anchor)
+        return Plan(self.first_tick + start, self.positions[start:], self.chunk_id, self.anchor,
+                    self.takeover)
 
     def window(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """(ticks, rows) of this plan inside ``[first, last]`` (possibly empty)."""

@@ -1,5 +1,13 @@
 """Metrics in physical units (method.md section 6), one module used by every evaluation."""
 
-from .smoothness import jerk, jerk_stats
+from .deviation import deviation
+from .latency import latency_stats
+from .report import execution_metrics
+from .seams import seam_gaps, seam_jerk, seam_ticks
+from .smoothness import jerk, jerk_per_step_stats, jerk_stats
+from .stall import stall_stats
+from .tracking import tracking_error
 
-__all__ = ['jerk', 'jerk_stats']
+__all__ = ['deviation', 'execution_metrics', 'jerk', 'jerk_per_step_stats', 'jerk_stats',
+           'latency_stats', 'seam_gaps', 'seam_jerk', 'seam_ticks', 'stall_stats',
+           'tracking_error']

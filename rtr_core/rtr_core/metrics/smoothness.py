@@ -22,3 +22,14 @@ def jerk_stats(positions: np.ndarray, dt: float) -> dict[str, float]:
         return {'mean': float('nan'), 'p95': float('nan'), 'max': float('nan')}
     return {'mean': float(norm.mean()), 'p95': float(np.percentile(norm, 95)),
             'max': float(norm.max())}
+
+
+def jerk_per_step_stats(positions: np.ndarray) -> dict[str, float]:
+    """The seed's unnormalised form: the third difference per step (units/step^3), norm over
+    the D dims; only comparable between runs at the same rate."""
+    norm = np.linalg.norm(np.diff(np.asarray(positions, dtype=np.float64), n=3, axis=-2),
+                          axis=-1).reshape(-1)
+    if norm.size == 0:
+        return {'mean': float('nan'), 'p95': float('nan'), 'max': float('nan')}
+    return {'mean': float(norm.mean()), 'p95': float(np.percentile(norm, 95)),
+            'max': float(norm.max())}
