@@ -61,7 +61,7 @@ def attach_tool(spec: mujoco.MjSpec, tool: Tool) -> None:
     size = list(tool.tip_size) + [0.0] * (3 - len(tool.tip_size))
     tip.add_geom(name=TIP_GEOM, type=geom_type, size=size, pos=[0, 0, centre], mass=0.02,
                  rgba=list(tool.rgba), friction=[tool.friction, 0.005, 0.0001],
-                 condim=3, solref=[0.004, 1.0], contype=1, conaffinity=1)
+                 condim=3, solref=[0.02, 1.0], contype=1, conaffinity=1)
     tip.add_site(name=TIP_SITE, pos=[0, 0, tool.length], size=[0.002, 0, 0])
     spec.add_sensor(name='ft_force', type=mujoco.mjtSensor.mjSENS_FORCE,
                     objtype=mujoco.mjtObj.mjOBJ_SITE, objname='ft_sensor')

@@ -71,6 +71,7 @@ class SimRunner:
         self._macc = np.zeros(self.model.nv)
         self._contact = np.zeros(6)
         self._step = 0
+        self._force_sum = 0.0
         self._wall0 = 0.0
         self._rows: list[tuple] = []
         self.episode: Episode | None = None
@@ -91,6 +92,7 @@ class SimRunner:
             self.forward_controller.hold(self.arm.home)
             self._controller = self.trajectory_controller
         self._step = 0
+        self._force_sum = 0.0
         self._rows = []
         self._wall0 = time.perf_counter()
         return self._observe()
@@ -166,6 +168,7 @@ class SimRunner:
         d.qfrc_applied[:] = 0.0
         d.qfrc_applied[self._dof] = d.qfrc_bias[self._dof] + self._macc[self._dof]
         mujoco.mj_step2(m, d)
+        self._force_sum += self._tip_contact_force()
         self._step += 1
 
     def _tip_contact_force(self) -> float:
@@ -183,7 +186,9 @@ class SimRunner:
         mujoco.mj_forward(m, d)
         tick, stamp = self.tick, self.time
         tip = d.site_xpos[self._tip_site].copy()
-        force = self._tip_contact_force()
+        # the mean over the tick's physics steps: momentum the surface took, divided by time
+        force = self._force_sum / self.config.steps_per_tick if self._step else 0.0
+        self._force_sum = 0.0
         self.task.on_tick(m, tip, force)
         image = None
         if self.camera is not None and tick % self.config.ticks_per_frame == 0:
