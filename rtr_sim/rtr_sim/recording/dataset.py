@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from rtr_core.bag import BagError, BagReader
 
+from ..tasks import make_task
 from .episode import EPISODE_KEY, RecordConfig, episode_name, record_episode
 
 
@@ -35,6 +36,7 @@ def record_dataset(out_dir: str | Path, episodes: int, config: RecordConfig | No
     same command again resumes. Returns every episode's metadata, in index order.
     """
     config = config or RecordConfig()
+    make_task(config.task, config.task_config)  # a bad task or shape fails before any file
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = {i: read_episode_metadata(out / episode_name(config.task, i))
