@@ -6,6 +6,7 @@ setup(
     name=package_name,
     version='0.1.0',
     packages=find_packages(exclude=['test']),
+    package_data={'rtr_sim': ['assets/*.xml']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/rtr_sim']),
         ('share/rtr_sim', ['package.xml']),
