@@ -1,12 +1,15 @@
 """``rtr`` (ours): time-aligned Reuse-then-Refine with hand-over continuity.
 
-When a chunk arrives (off the tick path) the refinement window is the VAE horizon starting
-at the chunk's first action. Its first R ticks are reused, chosen by time for any delay:
-what was executed before the splice tick, then the plan that runs until the new chunk
-takes over (R = stale ticks + ``reuse_margin``, clipped to [1, H-1]); the rest is the new
-chunk. The window goes through the VAE with the posterior mean (deterministic). At the
-splice tick the executor anchors the result to the executed position, velocity and
-acceleration (:mod:`.anchor`), so no step and no jerk spike remain at the hand-over.
+When a chunk arrives (off the tick path) a window of the VAE horizon H is laid on the tick
+grid with the splice tick ``lookback_ticks`` into it (later if the chunk would end before
+the window). Its ticks up to ``reuse_margin`` after the splice are reused, chosen by time
+for any delay: what was executed before the splice, then the plan that runs until the new
+chunk takes over; the rest is the new chunk. Keeping the splice inside the window keeps it
+away from the VAE's edges, where reconstructions are worst; the part of the chunk beyond
+the window is joined on with the same decaying residual. The window goes through the VAE
+with the posterior mean (deterministic). At the splice tick the executor anchors the result
+to the executed position, velocity and acceleration (:mod:`.anchor`), so no step and no
+jerk spike remain at the hand-over.
 Without a VAE (or ``refine=False``) the fresh chunk is only anchored.
 """
 
@@ -29,26 +32,27 @@ class RTRStrategy(BoundaryStrategy):
         if self.vae is None or not self.config.refine:
             return Plan(fresh.first_tick, fresh.positions, fresh.chunk_id, anchor=True)
         h = self.vae.horizon
-        w0 = ctx.new.first_tick
-        new = ctx.new.positions
-        window = np.empty((h, new.shape[1]))
-        m = min(h, new.shape[0])
-        window[:m] = new[:m]
-        window[m:] = new[-1]  # a chunk shorter than the VAE horizon is held at its end
-        stale = ctx.splice_tick - w0
-        reuse = int(np.clip(stale + self.config.reuse_margin, 1, h - 1))
-        # executed history for the ticks before the splice, then the plan still running
-        ticks = np.arange(w0, w0 + reuse)
-        hist = (ticks < ctx.splice_tick) & (ticks >= ctx.history_first_tick)
-        window[:reuse][hist] = ctx.history[ticks[hist] - ctx.history_first_tick]
+        new = ctx.new
+        splice = ctx.splice_tick
+        # the splice sits `lookback` ticks into the window, away from the VAE's edge, unless
+        # the chunk ends before such a window would
+        w0 = min(splice - self.config.lookback_ticks, new.last_tick - h + 1)
+        ticks = np.arange(w0, w0 + h)
+        window = new.positions[np.clip(ticks - new.first_tick, 0, new.positions.shape[0] - 1)]
+        reuse_end = min(splice + self.config.reuse_margin, w0 + h - 1)  # first tick of new
+        # executed history before the splice, then the plan that runs until the new chunk
+        # takes over
+        hist_end = ctx.history_first_tick + ctx.history.shape[0]
+        hist = (ticks < splice) & (ticks >= ctx.history_first_tick) & (ticks < hist_end)
+        window[hist] = ctx.history[ticks[hist] - ctx.history_first_tick]
         if ctx.current is not None:
-            planned, rows = ctx.current.window(max(ctx.splice_tick, w0), w0 + reuse - 1)
+            planned, rows = ctx.current.window(max(splice, w0), reuse_end - 1)
             window[planned - w0] = rows
         refined = self.vae.reconstruct(window)
-        if new.shape[0] > h:  # chunk longer than the window: continue it from the window end
-            tail = new[h:].copy()
-            blend = min(self.config.blend_ticks, tail.shape[0])
-            jump = refined[-1] + (refined[-1] - refined[-2]) - new[h]
-            tail[:blend] += np.outer(_basis(self.config.blend_ticks)[0, :blend], jump)
-            refined = np.vstack([refined, tail])
+        if new.last_tick > ticks[-1]:  # the chunk goes on: continue it from the window end
+            rest = new.positions[ticks[-1] + 1 - new.first_tick:].copy()
+            blend = min(self.config.blend_ticks, rest.shape[0])
+            jump = refined[-1] + (refined[-1] - refined[-2]) - rest[0]
+            rest[:blend] += np.outer(_basis(self.config.blend_ticks)[0, :blend], jump)
+            refined = np.vstack([refined, rest])
         return Plan(w0, refined, ctx.new.chunk_id, anchor=True)

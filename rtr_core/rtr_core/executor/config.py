@@ -66,8 +66,10 @@ class BoundaryConfig:
     paper_reuse: int = 0
     paper_sample: bool = True
     paper_seed: int = 0
-    # rtr (ours): ticks of old plan reused beyond the splice tick, and hand-over blend length
+    # rtr (ours): ticks of old plan reused beyond the splice tick, executed ticks before the
+    # splice inside the refinement window, and hand-over blend length
     reuse_margin: int = 4
+    lookback_ticks: int = 12
     blend_ticks: int = 12
     refine: bool = True
 

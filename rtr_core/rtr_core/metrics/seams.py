@@ -1,10 +1,13 @@
 """Seams: what a chunk hand-over looks like in the executed motion (method.md section 6).
 
 The seam gap at hand-over tick k is |p_k - p_{k-1}| (norm over joints), compared with the
-median in-chunk step near it (``window`` ticks either side, seam steps excluded), so a
-seam is judged against the motion around it: 1.0 means the seam cannot be told from any
-other step. The seam jerk is the largest jerk whose stencil lies within +-3 ticks of the
-seam, divided by the median in-chunk jerk.
+median in-chunk step right around it (``window`` = 3 steps either side, seam steps
+excluded), so a seam is judged against the motion it interrupts and not against slower or
+faster parts of the run: 1.0 means the seam step cannot be told from its neighbours. The
+reference step is floored at a quarter of the run's median in-chunk step, so that a tiny
+step while the arm is nearly at rest does not make a huge ratio. The seam jerk is the
+largest jerk whose stencil lies within +-3 ticks of the seam, divided by the median
+in-chunk jerk.
 """
 
 from __future__ import annotations
@@ -32,20 +35,21 @@ def seam_ticks(spliced: np.ndarray) -> np.ndarray:
     return idx[1:]
 
 
-def seam_gaps(positions: np.ndarray, seams: np.ndarray, window: int = 24) -> dict[str, float]:
+def seam_gaps(positions: np.ndarray, seams: np.ndarray, window: int = 3) -> dict[str, float]:
     """Gap ratio and absolute gap (units) over the seams at tick indices ``seams``."""
     p = np.asarray(positions, dtype=np.float64)
     steps = np.linalg.norm(np.diff(p, axis=0), axis=1)  # steps[i] = |p[i+1] - p[i]|
     seams = np.asarray([s for s in seams if 1 <= s < p.shape[0]], dtype=np.int64)
     in_chunk = np.ones(steps.size, dtype=bool)
     in_chunk[seams - 1] = False
+    floor = 0.25 * np.median(steps[in_chunk]) if np.any(in_chunk) else 0.0
     gaps, ratios = [], []
     for s in seams:
         lo, hi = max(0, s - 1 - window), min(steps.size, s + window)
         local = steps[lo:hi][in_chunk[lo:hi]]
-        ref = np.median(local) if local.size else np.median(steps[in_chunk])
+        ref = max(np.median(local) if local.size else 0.0, floor, _FLOOR)
         gaps.append(steps[s - 1])
-        ratios.append(steps[s - 1] / max(ref, _FLOOR))
+        ratios.append(steps[s - 1] / ref)
     return {**_summary(np.asarray(ratios), 'gap_ratio'), **_summary(np.asarray(gaps), 'gap'),
             'seams': int(seams.size)}
 

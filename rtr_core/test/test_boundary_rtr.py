@@ -1,0 +1,159 @@
+"""rtr and rtr_paper with a real action VAE trained for a few seconds on LASA motions."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from rtr_core.boundary import Refiner, make_strategy
+from rtr_core.boundary.base import BoundaryContext
+from rtr_core.datasets.lasa import shape_path
+from rtr_core.evaluation.chunk_stream import StreamConfig, predicted_stream
+from rtr_core.evaluation.replay import RecordedStream, replay
+from rtr_core.executor.config import BoundaryConfig, ExecutorConfig
+from rtr_core.executor.timeline import Plan, chunk_to_plan
+from rtr_core.metrics import seam_gaps, seam_ticks
+
+T = 1 / 60
+J = ExecutorConfig().joint_names
+MIX = np.random.default_rng(0).normal(0.0, 1.0, (2, len(J)))
+UNLIMITED = ExecutorConfig.from_dict({'safety': {
+    'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
+    'max_velocity': 1e4, 'max_acceleration': 1e8}})
+
+
+def joint_motion(shape, demo, size=0.6):
+    """A LASA human demonstration mapped linearly onto 7 joints (radians)."""
+    t, xy = shape_path(shape, demo, size=size)
+    return t, xy @ MIX + np.linspace(-0.5, 0.5, len(J))
+
+
+@pytest.fixture(scope='session')
+def vae(tmp_path_factory):
+    from rtr_core.vae import VAEConfig
+    from rtr_training.data import Trajectory
+    from rtr_training.vae import VAETrainingConfig, train_vae
+
+    torch.set_num_threads(1)
+    train = [Trajectory(joint_motion(s, d)[1], T, J, f'{s}/{d}')
+             for s in ('Angle', 'CShape', 'Sshape', 'Worm', 'NShape') for d in range(5)]
+    val = [Trajectory(joint_motion('GShape', d)[1], T, J, f'GShape/{d}') for d in range(2)]
+    out = tmp_path_factory.mktemp('vae') / 'vae.pt'
+    result = train_vae(train, val, out, VAEConfig(hidden_channels=32),
+                       VAETrainingConfig(steps=600, batch_size=64, lr=3e-3, warmup_steps=20,
+                                         eval_every=600, progress=False, threads=1))
+    return result.vae
+
+
+def stream_for(delay_range, seed, shape='GShape', error=0.02):
+    t, q = joint_motion(shape, seed % 7)
+    cfg = StreamConfig(latency=delay_range, error=error, seed=seed)
+    return RecordedStream(predicted_stream(t, q, J, cfg), J, t, q)
+
+
+def seam_velocity_jumps(positions, seams):
+    """|(p_s - p_{s-1}) - (p_{s-1} - p_{s-2})| at every seam, and the in-chunk p95 of it."""
+    d2 = np.linalg.norm(np.diff(positions, n=2, axis=0), axis=1)  # d2[i] centred at i + 1
+    at = d2[seams - 1]
+    mask = np.ones(d2.size, dtype=bool)
+    for s in seams:
+        mask[max(0, s - 3):s + 2] = False
+    return at, np.percentile(d2[mask], 95)
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_rtr_is_continuous_in_position_and_velocity_for_random_delays(vae, seed):
+    stream = stream_for((0.02, 0.45), seed)
+    rtr = replay(stream, 'rtr', UNLIMITED, vae)
+    naive = replay(stream, 'naive', UNLIMITED)
+    seams = seam_ticks(rtr.spliced)
+    assert seams.size >= 5
+    gaps = seam_gaps(rtr.positions, seams)
+    assert gaps['gap_ratio_max'] <= 1.5, gaps
+    jumps, typical = seam_velocity_jumps(rtr.positions, seams)
+    assert np.all(jumps <= 3 * typical), (jumps, typical)
+    naive_jumps, _ = seam_velocity_jumps(naive.positions, seam_ticks(naive.spliced))
+    assert np.median(naive_jumps) > 5 * np.median(jumps)
+    assert seam_gaps(naive.positions, seam_ticks(naive.spliced))['gap_ratio_mean'] > 3
+
+
+def test_rtr_without_a_vae_still_hands_over_continuously():
+    stream = stream_for((0.1, 0.4), 7)
+    tr = replay(stream, 'rtr', UNLIMITED)
+    seams = seam_ticks(tr.spliced)
+    assert seam_gaps(tr.positions, seams)['gap_ratio_max'] <= 1.5
+    jumps, typical = seam_velocity_jumps(tr.positions, seams)
+    assert np.all(jumps <= 3 * typical)
+
+
+@pytest.mark.parametrize('delay', [3, 11, 24, 37])
+def test_rtr_reuse_is_aligned_by_time_for_any_delay(vae, delay):
+    """The refined window reproduces what was executed before the splice (so the anchor's
+    residual is small) for any delay, while the new chunk alone is far from it."""
+    t, q = joint_motion('Sshape', 2)
+    old_stamp, new_stamp = 60 * T, 80 * T
+    splice = 81 + delay
+    err = np.full(len(J), 0.05)
+    sample = lambda t0: np.column_stack(  # noqa: E731
+        [np.interp(t0 + T * np.arange(1, 49), t, q[:, j]) for j in range(len(J))])
+    from rtr_core.chunk import Chunk
+
+    old = Chunk(old_stamp, old_stamp + T, T, J, sample(old_stamp), 1)
+    new = Chunk(new_stamp, new_stamp + T, T, J, sample(new_stamp) + err, 2)
+    old_plan = chunk_to_plan(old, np.arange(len(J)), T)
+    executed_ticks = np.arange(splice - 60, splice)
+    executed = np.column_stack([np.interp(executed_ticks * T, t, q[:, j])
+                                for j in range(len(J))])
+    ctx = BoundaryContext(chunk_to_plan(new, np.arange(len(J)), T), new, old_plan, splice,
+                          executed, int(executed_ticks[0]), T)
+    strategy = make_strategy('rtr', BoundaryConfig(), Refiner(vae, J))
+    plan = strategy.merge(ctx)
+    assert plan.anchor and plan.first_tick <= splice - 1 and plan.last_tick == 81 + 47
+    refined_before = plan.at(splice - 1)
+    gap_refined = np.linalg.norm(refined_before - executed[-1])
+    gap_new = np.linalg.norm(ctx.new.at(splice - 1) - executed[-1])
+    assert gap_new == pytest.approx(np.linalg.norm(err), rel=0.2)
+    assert gap_refined < 0.5 * gap_new
+
+
+def test_rtr_paper_is_the_seed_algorithm(vae):
+    cfg = dataclasses.replace(UNLIMITED, boundary=BoundaryConfig(paper_sample=False))
+    t, q = joint_motion('Worm', 1)
+    stream = RecordedStream(predicted_stream(t, q, J, StreamConfig(latency=(0.2, 0.2))), J, t, q)
+    tr = replay(stream, 'rtr_paper', cfg, vae)
+    refiner = Refiner(vae, J)
+    c1, c2 = stream.chunks[0].chunk, stream.chunks[1].chunk
+    expected = refiner.reconstruct(np.vstack([c1.positions[24:], c2.positions[24:]]))
+    # chunk 2 took over at its arrival tick; from there the executed command is A_ref
+    first = int(np.flatnonzero(tr.chunk_id == 2)[0])
+    k0 = int(round(c2.start_time / T))
+    k = int(round(tr.t[first] / T))
+    np.testing.assert_allclose(tr.positions[first:first + 5], expected[k - k0:k - k0 + 5],
+                               atol=1e-9)
+    # the first chunk is executed unrefined
+    k1 = int(round(tr.t[0] / T))
+    np.testing.assert_allclose(tr.positions[0], c1.positions[k1 - int(round(c1.start_time / T))])
+    # the seed samples the latent: repeatable with a seed, different from the mean
+    sampled = [replay(stream, 'rtr_paper', UNLIMITED, vae).positions for _ in range(2)]
+    np.testing.assert_array_equal(sampled[0], sampled[1])
+    assert not np.allclose(sampled[0], tr.positions)
+
+
+def test_refined_commands_stay_inside_tight_limits(vae):
+    cfg = ExecutorConfig.from_dict({'safety': {'position_lower': -0.3, 'position_upper': 0.3,
+                                               'max_velocity': 0.8, 'max_step': 0.02}})
+    stream = stream_for((0.1, 0.4), 3, error=0.1)
+    for name in ('rtr', 'rtr_paper'):
+        tr = replay(stream, name, cfg, vae)
+        assert np.all(np.abs(tr.positions) <= 0.3 + 1e-12)
+        assert np.all(np.abs(np.diff(tr.positions, axis=0)) <= 0.02 + 1e-12)
+
+
+def test_plan_of_rtr_is_prepared_at_arrival_not_on_the_tick(vae):
+    """The VAE runs in receive(); tick() only splices (its cost does not depend on the VAE)."""
+    stream = stream_for((0.1, 0.4), 5)
+    tr = replay(stream, 'rtr', UNLIMITED, vae)
+    assert tr.prepare_seconds.size == len(stream.chunks)
+    assert np.all(tr.prepare_seconds > 0)
+    assert isinstance(Plan(0, np.zeros((1, 7))).from_tick(0), Plan)
