@@ -170,3 +170,15 @@ def test_custom_data_round_trips_through_metadata_yaml(tmp_path, types):
         bag.write('/x', float64_array_to_msg([1.0], types), 0.0)
     with BagReader(plain) as bag:
         assert bag.custom_data == {}
+
+
+@pytest.mark.parametrize('storage, suffix', [('mcap', '.mcap'), ('sqlite3', '.db3')])
+def test_storage_file_is_named_after_the_bag(tmp_path, types, storage, suffix):
+    """Tools such as `ros2 bag reindex` expect <bag>/<bag>_0.<ext> or <bag>.<ext>, not a
+    hidden temporary name."""
+    path = tmp_path / 'episode_0007'
+    with BagWriter(path, storage=storage) as bag:
+        bag.write('/x', float64_array_to_msg([1.0], types), 0.0)
+    files = [p.name for p in path.iterdir() if p.suffix == suffix]
+    assert files and all(name.startswith('episode_0007') for name in files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['episode_0007']

@@ -22,9 +22,10 @@ class BagError(RtrError):
 class BagWriter:
     """Write ROS 2 messages (rosbags classes) into a new rosbag2 folder.
 
-    The bag is written into a hidden ``.<name>.partial`` folder beside ``path`` and renamed
-    to ``path`` on a clean close; on an exception the partial folder is removed, so a reader
-    never sees a half-written bag. Use as a context manager::
+    The bag is written as ``.<name>.partial/<name>`` beside ``path`` (so its storage file
+    already has its final name, ``<name>.mcap``) and moved to ``path`` on a clean close; on an
+    exception the partial folder is removed, so a reader never sees a half-written bag.
+    Use as a context manager::
 
         with BagWriter('runs/ep0') as bag:
             bag.write('/joint_states', msg, t)
@@ -41,6 +42,7 @@ class BagWriter:
         self.types = MessageTypes.from_rosbags(distro)
         self._store = typestore(distro)
         self._partial = self.path.parent / f'.{self.path.name}.partial'
+        self._staged = self._partial / self.path.name
         self._writer: Writer | None = None
         self._connections: dict[str, object] = {}
 
@@ -48,7 +50,8 @@ class BagWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self._partial.exists():  # left by a crashed run: never resumed, always restarted
             shutil.rmtree(self._partial)
-        self._writer = Writer(self._partial, version=Writer.VERSION_LATEST,
+        self._partial.mkdir()
+        self._writer = Writer(self._staged, version=Writer.VERSION_LATEST,
                               storage_plugin=STORAGES[self.storage])
         self._writer.open()
         return self
@@ -85,7 +88,8 @@ class BagWriter:
             return
         self._writer.close()
         self._writer = None
-        os.replace(self._partial, self.path)
+        os.replace(self._staged, self.path)
+        self._partial.rmdir()
 
     def abort(self) -> None:
         if self._writer is not None:
