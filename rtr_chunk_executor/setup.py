@@ -19,5 +19,7 @@ setup(
     description='ROS 2 lifecycle node: chunks in, Reuse-then-Refine, 60 Hz to ros2_control.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={},
+    entry_points={'console_scripts': [
+        'chunk_executor = rtr_chunk_executor.executor_node:main',
+    ]},
 )

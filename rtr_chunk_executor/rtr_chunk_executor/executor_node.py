@@ -1,0 +1,225 @@
+"""rtr_chunk_executor: ActionChunk in, a 60 Hz command stream to ros2_control out.
+
+Wiring only: the executor (timeline, boundary strategy, safety, trigger) is
+rtr_core.executor.ChunkExecutor, tested without ROS. Topics (defaults in rtr_core.topics):
+
+- in:  /rtr/action_chunk (rtr_msgs/ActionChunk), /joint_states (sensor_msgs/JointState)
+- out: /joint_trajectory_controller/joint_trajectory (a window every tick) or
+       /forward_position_controller/commands, /rtr/executor_state, /diagnostics
+
+Lifecycle: configure loads the VAE and builds the executor; activate starts the 60 Hz loop (a
+dedicated thread with absolute deadlines), which starts commanding from the first measured
+joint state; deactivate and shutdown decelerate to a stop and hold.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.executors import ExternalShutdownException
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+from rtr_core.config import flatten, unflatten
+from rtr_core.diagnostics import executor_diagnostics
+from rtr_core.errors import RtrError
+from rtr_core.joints import select_joints
+from rtr_core.msgs import (
+    MessageTypes,
+    chunk_from_msg,
+    executor_state_to_msg,
+    float64_array_to_msg,
+    joint_state_from_msg,
+)
+from rtr_core.realtime import PeriodicLoop
+
+from .config import NODE_NAME, ExecutorNodeConfig, build_executor
+
+SUCCESS = TransitionCallbackReturn.SUCCESS
+FAILURE = TransitionCallbackReturn.FAILURE
+
+
+class ChunkExecutorNode(LifecycleNode):
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, **kwargs)
+        self._defaults = flatten(ExecutorNodeConfig())
+        dynamic = ParameterDescriptor(dynamic_typing=True)  # scalar or per-joint limits
+        for name, value in self._defaults.items():
+            self.declare_parameter(name, value, dynamic)
+        self._types = MessageTypes.from_ros_packages()
+        self._core = None
+        self._loop: PeriodicLoop | None = None
+        self._joint_state = None  # (names, positions) of the latest /joint_states
+        self._joint_lock = threading.Lock()
+
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            values = {name: self.get_parameter(name).value for name in self._defaults}
+            self.config = unflatten(ExecutorNodeConfig, values, f'{NODE_NAME} parameters')
+            self._core = build_executor(self.config)
+        except RtrError as exc:
+            self.get_logger().error(str(exc))
+            return FAILURE
+        cfg, t = self.config, self._types
+        command = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        if cfg.output_mode == 'jtc':
+            self._command_pub = self.create_lifecycle_publisher(
+                t.JointTrajectory, cfg.topics.joint_trajectory, command)
+        else:
+            self._command_pub = self.create_lifecycle_publisher(
+                t.Float64MultiArray, cfg.topics.forward_commands, command)
+        self._state_pub = self.create_lifecycle_publisher(
+            t.ExecutorState, cfg.topics.executor_state, 10)
+        self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
+        self._chunk_sub = self.create_subscription(
+            t.ActionChunk, cfg.topics.action_chunk, self._on_chunk,
+            QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+        self._joint_sub = self.create_subscription(
+            t.JointState, cfg.topics.joint_states, self._on_joint_state, 10)
+        self.get_logger().info(
+            f'strategy {self._core.strategy.name}, {len(cfg.executor.joint_names)} joints, '
+            f'{1 / cfg.executor.control_period:.0f} Hz, output {cfg.output_mode}')
+        return SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        # Never block here: this callback runs on the spin thread that delivers joint states.
+        self._core.reset()
+        self._started = False
+        self._activated_at = time.monotonic()
+        result = super().on_activate(state)
+        self._loop = PeriodicLoop(self.config.executor.control_period, self._tick,
+                                  name='rtr-executor-60hz').start()
+        self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
+        return result
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_and_hold()
+        self.destroy_timer(self._diag_timer)
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._destroy_entities()
+        return SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_and_hold()
+        self._destroy_entities()
+        return SUCCESS
+
+    def _destroy_entities(self) -> None:
+        for pub in ('_command_pub', '_state_pub', '_diag_pub'):
+            if hasattr(self, pub):
+                self.destroy_lifecycle_publisher(getattr(self, pub))
+                delattr(self, pub)
+        for sub in ('_chunk_sub', '_joint_sub'):
+            if hasattr(self, sub):
+                self.destroy_subscription(getattr(self, sub))
+                delattr(self, sub)
+        self._core = None
+
+    def _stop_and_hold(self) -> None:
+        """Stop the loop, then send one window that decelerates smoothly to a stop."""
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None
+        if self._core is None or not hasattr(self, '_command_pub'):
+            return
+        window = self._core.hold(self._now())
+        if window is not None:
+            self._publish_command(window.positions[-1], window)
+
+    # --- callbacks --------------------------------------------------------------------------
+
+    def _on_joint_state(self, msg) -> None:
+        try:
+            _, names, position, _ = joint_state_from_msg(msg)
+        except RtrError as exc:
+            self.get_logger().warn(f'{self.config.topics.joint_states}: {exc}',
+                                   throttle_duration_sec=5.0)
+            return
+        with self._joint_lock:
+            self._joint_state = (names, position)
+
+    def _measured_position(self):
+        with self._joint_lock:
+            if self._joint_state is None:
+                return None
+            names, position = self._joint_state
+        try:
+            return select_joints(names, position, self.config.executor.joint_names)
+        except RtrError:
+            return None
+
+    def _on_chunk(self, msg) -> None:
+        """Validation and refinement run here, off the 60 Hz thread."""
+        now = self._now()
+        try:
+            chunk = chunk_from_msg(msg)
+        except RtrError as exc:
+            self.get_logger().warn(f'{self.config.topics.action_chunk}: rejected: {exc}')
+            return
+        reception = self._core.receive(chunk, now)
+        if not reception.accepted:
+            self.get_logger().warn(f'chunk {reception.chunk_id} rejected: {reception.reason}')
+
+    def _tick(self) -> None:
+        if not self._started:
+            position = self._measured_position()
+            if position is None:
+                waited = time.monotonic() - self._activated_at
+                if waited > self.config.joint_state_timeout:
+                    self.get_logger().error(
+                        f'no {self.config.topics.joint_states} with joints '
+                        f'{list(self.config.executor.joint_names)} for {waited:.0f} s; '
+                        'sending nothing', throttle_duration_sec=5.0)
+                return
+            self._core.start(position, self._now())
+            self._started = True
+        result = self._core.tick(self._now())
+        if result.position is not None:
+            self._publish_command(result.position, result.window)
+        self._state_pub.publish(executor_state_to_msg(self._core.state(), self._types))
+
+    def _publish_command(self, position, window) -> None:
+        if self.config.output_mode == 'jtc':
+            if window is not None:
+                self._command_pub.publish(window.to_msg(self._types))
+        else:
+            self._command_pub.publish(float64_array_to_msg(position, self._types))
+
+    def _diagnose(self) -> None:
+        if self._core is None or self._loop is None:
+            return
+        status = DiagnosticStatus(name=f'{NODE_NAME}: executor', hardware_id=NODE_NAME)
+        level, message, values = executor_diagnostics(self._core.state(), self._loop.stats())
+        status.level = bytes([level])
+        status.message = message
+        status.values = [KeyValue(key=k, value=v) for k, v in values]
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self._diag_pub.publish(array)
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = ChunkExecutorNode()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        try:
+            node._stop_and_hold()
+        except Exception as exc:  # the context may already be shut down (Ctrl-C)
+            node.get_logger().warn(f'could not send the final hold: {exc}')
+        node.destroy_node()
+        rclpy.try_shutdown()

@@ -1,0 +1,79 @@
+"""The executor node under ROS 2: a chunk in gives JTC windows out at 60 Hz.
+
+Runs under `colcon test` in a sourced ROS 2 workspace; skipped where rclpy is missing.
+"""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed; run with '
+                            'colcon test in a sourced ROS 2 workspace')
+
+from rclpy.executors import MultiThreadedExecutor  # noqa: E402
+from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
+
+from rtr_core.chunk import Chunk  # noqa: E402
+from rtr_core.msgs import MessageTypes, chunk_to_msg, joint_state_to_msg  # noqa: E402
+from rtr_core.topics import TOPICS  # noqa: E402
+
+pytestmark = pytest.mark.ros
+JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+
+
+@pytest.fixture
+def ros():
+    rclpy.init()
+    from rtr_chunk_executor.executor_node import ChunkExecutorNode
+
+    node = ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
+                                                            value='naive')])
+    peer = rclpy.create_node('rtr_executor_test_peer')
+    executor = MultiThreadedExecutor()
+    executor.add_node(node)
+    executor.add_node(peer)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    yield node, peer
+    executor.shutdown()
+    node.destroy_node()
+    peer.destroy_node()
+    rclpy.try_shutdown()
+
+
+def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
+    node, peer = ros
+    types = MessageTypes.from_ros_packages()
+    windows = []
+    peer.create_subscription(types.JointTrajectory, TOPICS.joint_trajectory,
+                             lambda m: windows.append((time.monotonic(), m)), 10)
+    joint_pub = peer.create_publisher(types.JointState, TOPICS.joint_states, 10)
+    chunk_pub = peer.create_publisher(
+        types.ActionChunk, TOPICS.action_chunk,
+        QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+    home = np.zeros(len(JOINTS))
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    for _ in range(20):
+        now = peer.get_clock().now().nanoseconds * 1e-9
+        joint_pub.publish(joint_state_to_msg(now, JOINTS, home, types))
+        time.sleep(0.01)
+    now = peer.get_clock().now().nanoseconds * 1e-9
+    ramp = np.linspace(0.0, 0.2, 48)[:, None] * np.ones(len(JOINTS))
+    chunk = Chunk(stamp=now, start_time=now + 1 / 60, dt=1 / 60, joint_names=JOINTS,
+                  positions=ramp, chunk_id=1)
+    chunk_pub.publish(chunk_to_msg(chunk, types))
+    windows.clear()
+    time.sleep(1.0)
+    assert 45 <= len(windows) <= 75, f'{len(windows)} windows in 1 s'
+    _, last = windows[-1]
+    assert last.header.stamp.sec == 0 and last.header.stamp.nanosec == 0
+    assert list(last.joint_names) == list(JOINTS)
+    assert len(last.points) >= 2 and len(last.points[0].velocities) == len(JOINTS)
+    moved = max(max(p.positions) for _, w in windows for p in w.points)
+    assert moved > 0.1, 'the executor followed the chunk'
+    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS

@@ -1,0 +1,39 @@
+"""Diagnostics of the nodes as (level, message, key-values), ROS-free.
+
+The nodes turn them into diagnostic_msgs/DiagnosticStatus on /diagnostics (levels follow
+DiagnosticStatus: 0 OK, 1 WARN, 2 ERROR).
+"""
+
+from __future__ import annotations
+
+from .executor.state import MODE_HOLDING, MODE_IDLE, ExecutorState
+from .realtime import LatenessStats
+
+OK, WARN, ERROR = 0, 1, 2
+
+
+def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
+                         ) -> tuple[int, str, list[tuple[str, str]]]:
+    period_ms = state.control_period * 1e3
+    values = [
+        ('strategy', state.strategy),
+        ('mode', {MODE_IDLE: 'idle', MODE_HOLDING: 'holding'}.get(state.mode, 'executing')),
+        ('chunk_id', str(state.chunk_id)),
+        ('planned_actions_left', str(state.planned_actions_left)),
+        ('chunks_accepted', str(state.chunks_accepted)),
+        ('chunks_rejected', str(state.chunks_rejected)),
+        ('last_rejection_reason', state.last_rejection_reason),
+        ('clamped_ticks', str(state.clamped_ticks)),
+        ('stall_ticks', str(state.stall_ticks)),
+        ('tick_lateness_p50_ms', f'{lateness.p50_ms:.3f}'),
+        ('tick_lateness_p99_ms', f'{lateness.p99_ms:.3f}'),
+        ('tick_lateness_max_ms', f'{lateness.max_ms:.3f}'),
+        ('missed_ticks', str(lateness.overruns)),
+    ]
+    if lateness.ticks and lateness.p99_ms > period_ms:
+        return WARN, f'ticks late: p99 {lateness.p99_ms:.1f} ms > period', values
+    if state.mode == MODE_HOLDING:
+        return WARN, 'holding: no valid plan (policy stalled?)', values
+    if state.mode == MODE_IDLE:
+        return OK, 'waiting for the first chunk', values
+    return OK, 'executing', values
