@@ -68,13 +68,20 @@ class DiffusionModel(nn.Module):
         self.sampler.set_timesteps(config.num_inference_steps)
         self._alphas = self.sampler.alphas_cumprod.clone()
 
+    def forward(self, target: torch.Tensor, image, joints, wrench,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """Training loss (``forward`` so that DistributedDataParallel syncs its gradients)."""
+        return self.loss(target, image, joints, wrench, generator)
+
     def loss(self, target: torch.Tensor, image, joints, wrench,
              generator: torch.Generator | None = None) -> torch.Tensor:
         """Noise-prediction MSE for a batch of normalised native targets (B, T, C)."""
         cond = self.encoder(image, joints, wrench)
-        noise = torch.randn(target.shape, generator=generator)
+        noise = torch.randn(target.shape, generator=generator,
+                            device=generator.device if generator else target.device)
         t = torch.randint(0, self.config.num_train_timesteps, (target.shape[0],),
-                          generator=generator)
+                          generator=generator,
+                          device=generator.device if generator else target.device)
         noisy = self.train_scheduler.add_noise(target, noise, t)
         return nn.functional.mse_loss(self.unet(noisy, t, cond), noise)
 

@@ -100,18 +100,24 @@ class Policy:
     def observation_tensors(self, observations: Sequence[Observation]):
         """Normalised (image, joints, wrench) batch tensors; disabled inputs are None."""
         c = self.contract
-        image = joints = wrench = None
+        frames = joints = wrench = None
         if c.image is not None:
-            frames = [_field(o, 'image', (c.image.height, c.image.width, 3), np.uint8)
-                      for o in observations]
-            image = self.image_tensor(np.stack(frames))
+            frames = np.stack([_field(o, 'image', (c.image.height, c.image.width, 3), np.uint8)
+                               for o in observations])
         if c.joint_positions is not None:
-            joints = self._vector([_field(o, 'joint_positions', (len(self.joint_names),))
-                                   for o in observations], 'joint_positions')
+            joints = np.stack([_field(o, 'joint_positions', (len(self.joint_names),))
+                               for o in observations])
         if c.wrench is not None:
-            wrench = self._vector([_field(o, 'wrench', (WRENCH_DIM,)) for o in observations],
-                                  'wrench')
-        return image, joints, wrench
+            wrench = np.stack([_field(o, 'wrench', (WRENCH_DIM,)) for o in observations])
+        return self.input_tensors(frames, joints, wrench)
+
+    def input_tensors(self, image: np.ndarray | None, joint_positions: np.ndarray | None,
+                      wrench: np.ndarray | None):
+        """Normalised tensors from raw batch arrays (as a dataset stores them)."""
+        return (None if image is None else self.image_tensor(image),
+                None if joint_positions is None else self._vector(joint_positions,
+                                                                  'joint_positions'),
+                None if wrench is None else self._vector(wrench, 'wrench'))
 
     @staticmethod
     def image_tensor(frames: np.ndarray) -> torch.Tensor:
@@ -119,9 +125,9 @@ class Policy:
         x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
         return x.to(torch.float32) / 127.5 - 1.0
 
-    def _vector(self, rows, name: str) -> torch.Tensor:
+    def _vector(self, rows: np.ndarray, name: str) -> torch.Tensor:
         centre, scale = self._torch_norm[name]
-        x = torch.as_tensor(np.stack(rows), dtype=torch.float32)
+        x = torch.as_tensor(np.asarray(rows), dtype=torch.float32)
         return (x - centre) / scale
 
     # --- inference ------------------------------------------------------------------------

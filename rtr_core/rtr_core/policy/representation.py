@@ -14,6 +14,13 @@ from ..vae import ActionVAE, MinMaxNormaliser
 from .interpolation import upsampling_matrix
 
 
+def encode_windows(vae: ActionVAE, windows: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """Posterior-mean latents of many windows, in batches that bound the memory used."""
+    windows = np.asarray(windows)
+    return np.concatenate([vae.encode(windows[i:i + batch])
+                           for i in range(0, len(windows), batch)])
+
+
 class ActionRepresentation:
     """Actions every ``factor`` control periods (1: 60 Hz, 4: 15 Hz), optionally upsampled
     to the control rate with a fixed linear or cubic interpolation matrix."""
@@ -79,10 +86,8 @@ class LatentRepresentation:
         return self.vae.latent_shape
 
     def targets(self, windows: np.ndarray) -> np.ndarray:
-        """(N, H, J) windows -> (N, L, C) posterior-mean latents, encoded in batches."""
-        windows = np.asarray(windows)
-        return np.concatenate([self.vae.encode(windows[i:i + 4096])
-                               for i in range(0, len(windows), 4096)])
+        """(N, H, J) windows -> (N, L, C) posterior-mean latents."""
+        return encode_windows(self.vae, windows)
 
     def native_to_actions(self, x: torch.Tensor) -> torch.Tensor:
         """Normalised latents -> decoded actions in the policy's normalised action space."""
