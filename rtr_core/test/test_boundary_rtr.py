@@ -89,32 +89,37 @@ def test_rtr_without_a_vae_still_hands_over_continuously():
 
 @pytest.mark.parametrize('delay', [3, 11, 24, 37])
 def test_rtr_reuse_is_aligned_by_time_for_any_delay(vae, delay):
-    """The refined window reproduces what was executed before the splice (so the anchor's
-    residual is small) for any delay, while the new chunk alone is far from it."""
+    """The refined plan follows what was executed (and the old plan) up to the splice and
+    the new chunk after it: the transition sits at the splice tick for any delay."""
+    from rtr_core.chunk import Chunk
+
     t, q = joint_motion('Sshape', 2)
     old_stamp, new_stamp = 60 * T, 80 * T
     splice = 81 + delay
-    err = np.full(len(J), 0.05)
-    sample = lambda t0: np.column_stack(  # noqa: E731
-        [np.interp(t0 + T * np.arange(1, 49), t, q[:, j]) for j in range(len(J))])
-    from rtr_core.chunk import Chunk
+    err = np.full(len(J), 0.05)  # the new prediction is off by 0.05 rad in every joint
+
+    def sample(t0):
+        return np.column_stack([np.interp(t0 + T * np.arange(1, 49), t, q[:, j])
+                                for j in range(len(J))])
 
     old = Chunk(old_stamp, old_stamp + T, T, J, sample(old_stamp), 1)
     new = Chunk(new_stamp, new_stamp + T, T, J, sample(new_stamp) + err, 2)
-    old_plan = chunk_to_plan(old, np.arange(len(J)), T)
     executed_ticks = np.arange(splice - 60, splice)
     executed = np.column_stack([np.interp(executed_ticks * T, t, q[:, j])
                                 for j in range(len(J))])
-    ctx = BoundaryContext(chunk_to_plan(new, np.arange(len(J)), T), new, old_plan, splice,
-                          executed, int(executed_ticks[0]), T)
-    strategy = make_strategy('rtr', BoundaryConfig(), Refiner(vae, J))
-    plan = strategy.merge(ctx)
+    ctx = BoundaryContext(chunk_to_plan(new, np.arange(len(J)), T), new,
+                          chunk_to_plan(old, np.arange(len(J)), T), splice, executed,
+                          int(executed_ticks[0]), T)
+    plan = make_strategy('rtr', BoundaryConfig(), Refiner(vae, J)).merge(ctx)
     assert plan.anchor and plan.first_tick <= splice - 1 and plan.last_tick == 81 + 47
-    refined_before = plan.at(splice - 1)
-    gap_refined = np.linalg.norm(refined_before - executed[-1])
-    gap_new = np.linalg.norm(ctx.new.at(splice - 1) - executed[-1])
-    assert gap_new == pytest.approx(np.linalg.norm(err), rel=0.2)
-    assert gap_refined < 0.5 * gap_new
+    ticks = np.arange(plan.first_tick, plan.first_tick + 48)
+    new_rows = ctx.new.positions[np.clip(ticks - ctx.new.first_tick, 0, 47)]
+    pull = np.linalg.norm(plan.positions[:48] - new_rows, axis=1) / np.linalg.norm(err)
+    at = splice - plan.first_tick  # the splice tick's index in the window
+    assert pull[at - 6] > 0.4  # before the splice: pulled towards the executed motion
+    half = at - 6 + int(np.argmax(pull[at - 6:] < pull[at - 6] / 2))
+    assert at - 3 <= half <= at + 10, (at, half, np.round(pull, 2))
+    assert pull[min(at + 16, 47)] < 0.1  # after the transition: the new chunk
 
 
 def test_rtr_paper_is_the_seed_algorithm(vae):

@@ -31,9 +31,9 @@ class Refiner:
         self.dt = float(vae.dt)
 
     def reconstruct(self, positions: np.ndarray) -> np.ndarray:
-        """decode(posterior mean(encode(x))) for x (H, J) in executor order."""
-        out = self.vae.reconstruct(positions[:, self._to_vae])
-        return out[:, self._from_vae]
+        """decode(posterior mean(encode(x))) for x (H, J) or (B, H, J) in executor order."""
+        out = self.vae.reconstruct(positions[..., self._to_vae])
+        return out[..., self._from_vae]
 
     def reconstruct_sampled(self, positions: np.ndarray, generator: torch.Generator
                             ) -> np.ndarray:

@@ -7,9 +7,13 @@ for any delay: what was executed before the splice, then the plan that runs unti
 chunk takes over; the rest is the new chunk. Keeping the splice inside the window keeps it
 away from the VAE's edges, where reconstructions are worst; the part of the chunk beyond
 the window is joined on with the same decaying residual. The window goes through the VAE
-with the posterior mean (deterministic). At the splice tick the executor anchors the result
-to the executed position, velocity and acceleration (:mod:`.anchor`), so no step and no
-jerk spike remain at the hand-over.
+with the posterior mean (deterministic). With ``residual`` (default) the VAE's answer is
+used as a correction, ``new + R(spliced) - R(new)`` with R = decode(encode(.)): the VAE
+turns the reused prefix into a smooth transition into the new chunk, while its own
+reconstruction error, common to both passes, cancels (plain ``R(spliced)``, as the seed,
+doubled the deviation from the reference in benchmarks/bench_executor.py). At the splice
+tick the executor anchors the result to the executed position, velocity and acceleration
+(:mod:`.anchor`), so no step and no jerk spike remain at the hand-over.
 Without a VAE (or ``refine=False``) the fresh chunk is only anchored.
 """
 
@@ -39,6 +43,7 @@ class RTRStrategy(BoundaryStrategy):
         w0 = min(splice - self.config.lookback_ticks, new.last_tick - h + 1)
         ticks = np.arange(w0, w0 + h)
         window = new.positions[np.clip(ticks - new.first_tick, 0, new.positions.shape[0] - 1)]
+        fresh_window = window.copy()
         reuse_end = min(splice + self.config.reuse_margin, w0 + h - 1)  # first tick of new
         # executed history before the splice, then the plan that runs until the new chunk
         # takes over
@@ -48,7 +53,11 @@ class RTRStrategy(BoundaryStrategy):
         if ctx.current is not None:
             planned, rows = ctx.current.window(max(splice, w0), reuse_end - 1)
             window[planned - w0] = rows
-        refined = self.vae.reconstruct(window)
+        if self.config.residual:
+            both = self.vae.reconstruct(np.stack([window, fresh_window]))
+            refined = fresh_window + both[0] - both[1]
+        else:
+            refined = self.vae.reconstruct(window)
         if new.last_tick > ticks[-1]:  # the chunk goes on: continue it from the window end
             rest = new.positions[ticks[-1] + 1 - new.first_tick:].copy()
             blend = min(self.config.blend_ticks, rest.shape[0])

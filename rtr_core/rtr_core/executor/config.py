@@ -67,11 +67,13 @@ class BoundaryConfig:
     paper_sample: bool = True
     paper_seed: int = 0
     # rtr (ours): ticks of old plan reused beyond the splice tick, executed ticks before the
-    # splice inside the refinement window, and hand-over blend length
-    reuse_margin: int = 4
+    # splice inside the refinement window, hand-over blend length, and whether the VAE's
+    # correction is applied as a residual on the new chunk (see boundary/rtr.py)
+    reuse_margin: int = 2
     lookback_ticks: int = 12
-    blend_ticks: int = 12
+    blend_ticks: int = 20
     refine: bool = True
+    residual: bool = True
 
 
 @dataclass(frozen=True)
