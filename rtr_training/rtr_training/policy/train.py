@@ -206,12 +206,18 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
 
 def _resume(out: Path, model, optimizer, ema: EMA, fresh: TrainingState) -> TrainingState:
     path = state_path(out)
+    if path.is_file():  # settings first: a clearer error than mismatched weight shapes
+
+        def settings(config: dict) -> dict:  # more steps may be asked for when resuming
+            return {k: v for k, v in config.items() if k != 'steps'}
+
+        extra = torch.load(path, map_location='cpu', weights_only=True).get('extra', {})
+        if settings(extra.get('config') or {}) != settings(fresh.extra['config']):
+            raise TrainingStateError(f'{path}: written with another training configuration; '
+                                     f'train with the same settings or without --resume')
+        if extra.get('contract') != fresh.extra['contract']:
+            raise TrainingStateError(f'{path}: written with another observation contract')
     state = load_training_state(path, model, optimizer)
-    if state.extra.get('config') != fresh.extra['config']:
-        raise TrainingStateError(f'{path}: written with another training configuration; '
-                                 f'train with the same settings or without --resume')
-    if state.extra.get('contract') != fresh.extra['contract']:
-        raise TrainingStateError(f'{path}: written with another observation contract')
     ema.model.load_state_dict(state.extra['ema'])
     state.extra.pop('ema')
     return state

@@ -1,0 +1,72 @@
+"""Configuration of the action VAE: every seed number (method.md section 2) is a field here."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..errors import RtrError
+
+DECODERS = ('conv', 'mlp')
+
+
+class VAEConfigError(RtrError):
+    """A VAE configuration that cannot build a model (names the field)."""
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Shape and architecture of an :class:`~rtr_core.vae.ActionVAE`.
+
+    ``decoder='conv'`` (ours) upsamples the latent with linear interpolation and 1-D
+    convolutions, which keeps reconstructions as smooth as the input; ``'mlp'`` is the seed's
+    MLP over the flattened latent, kept for the comparison in ``benchmarks/bench_vae.py``.
+    """
+
+    horizon: int = 48
+    action_dim: int = 7
+    dt: float = 1.0 / 60.0
+    downsample: int = 4
+    hidden_channels: int = 64
+    latent_channels: int = 8
+    kernel_size: int = 5
+    decoder: str = 'conv'
+    mlp_hidden: int = 128
+
+    def __post_init__(self) -> None:
+        def need(ok: bool, field: str, expected: str) -> None:
+            if not ok:
+                raise VAEConfigError(f'VAE config field {field}={getattr(self, field)!r}: '
+                                     f'expected {expected}')
+
+        for name in ('horizon', 'action_dim', 'downsample', 'hidden_channels',
+                     'latent_channels', 'kernel_size', 'mlp_hidden'):
+            need(isinstance(getattr(self, name), int) and getattr(self, name) > 0, name,
+                 'a positive integer')
+        need(self.dt > 0, 'dt', 'a positive period in seconds')
+        need(self.downsample & (self.downsample - 1) == 0, 'downsample',
+             'a power of two (1, 2, 4, 8, 16)')
+        need(self.horizon % self.downsample == 0, 'horizon',
+             f'a multiple of downsample={self.downsample}')
+        need(self.kernel_size % 2 == 1, 'kernel_size', 'an odd number')
+        need(self.decoder in DECODERS, 'decoder', f'one of {", ".join(DECODERS)}')
+
+    @property
+    def latent_steps(self) -> int:
+        return self.horizon // self.downsample
+
+    @property
+    def latent_shape(self) -> tuple[int, int]:
+        return (self.latent_steps, self.latent_channels)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = 'VAE config') -> VAEConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise VAEConfigError(f'{where}: unknown field(s) {", ".join(unknown)}; '
+                                 f'expected some of {", ".join(sorted(known))}')
+        return cls(**data)

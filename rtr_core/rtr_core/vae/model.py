@@ -1,0 +1,106 @@
+"""The VAE network on normalised tensors: conv encoder with stride-2 downsampling, decoder.
+
+Tensors are time-major at this boundary too: actions (B, H, D), latents (B, L, C), so the
+executor can splice and optimise latents without thinking about conv layouts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import VAEConfig
+
+
+def _conv(cin: int, cout: int, k: int, stride: int = 1) -> nn.Conv1d:
+    # replicate padding: a chunk's edge is not a jump to zero, so no artificial edge at either end
+    return nn.Conv1d(cin, cout, k, stride=stride, padding=k // 2, padding_mode='replicate')
+
+
+def _widths(cfg: VAEConfig) -> list[int]:
+    """Channels at each time resolution, full rate first: the width doubles as time halves
+    (``hidden_channels`` at the latent rate, at least 16), so every level costs about the
+    same and training stays fast on a CPU."""
+    levels = int(math.log2(cfg.downsample))
+    return [max(16, cfg.hidden_channels >> (levels - i)) for i in range(levels + 1)]
+
+
+class ConvEncoder(nn.Module):
+    """Conv at full rate, then log2(downsample) stride-2 convs, then 1x1 to mean/log-var."""
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        k, w = cfg.kernel_size, _widths(cfg)
+        layers: list[nn.Module] = [_conv(cfg.action_dim, w[0], k), nn.SiLU()]
+        for cin, cout in zip(w[:-1], w[1:], strict=True):
+            layers += [_conv(cin, cout, k, stride=2), nn.SiLU()]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Conv1d(w[-1], 2 * cfg.latent_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, logvar = self.head(self.body(x.transpose(1, 2))).chunk(2, dim=1)
+        return mean.transpose(1, 2), logvar.transpose(1, 2)
+
+
+class ConvDecoder(nn.Module):
+    """Latent steps -> H by repeated (linear x2 upsampling, conv): smooth by construction."""
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        k, w = cfg.kernel_size, _widths(cfg)[::-1]
+        layers: list[nn.Module] = [_conv(cfg.latent_channels, w[0], 3), nn.SiLU(),
+                                   _conv(w[0], w[0], k), nn.SiLU()]
+        for cin, cout in zip(w[:-1], w[1:], strict=True):
+            layers += [nn.Upsample(scale_factor=2, mode='linear', align_corners=False),
+                       _conv(cin, cout, k), nn.SiLU()]
+        layers.append(_conv(w[-1], cfg.action_dim, k))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.body(z.transpose(1, 2)).transpose(1, 2)
+
+
+class MLPDecoder(nn.Module):
+    """The seed's decoder: MLP over the flattened latent, reshaped to (H, D)."""
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        self.out_shape = (cfg.horizon, cfg.action_dim)
+        n = cfg.mlp_hidden
+        self.body = nn.Sequential(
+            nn.Linear(cfg.latent_steps * cfg.latent_channels, n), nn.ReLU(),
+            nn.Linear(n, n), nn.ReLU(),
+            nn.Linear(n, cfg.horizon * cfg.action_dim),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.body(z.flatten(1)).reshape(z.shape[0], *self.out_shape)
+
+
+class ActionVAENet(nn.Module):
+    """Encoder + decoder on normalised (B, H, D) chunks and (B, L, C) latents."""
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        self.config = cfg
+        self.encoder = ConvEncoder(cfg)
+        self.decoder = ConvDecoder(cfg) if cfg.decoder == 'conv' else MLPDecoder(cfg)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior (mean, log-variance), each (B, L, C)."""
+        return self.encoder(x)
+
+    def encode_mean(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean: the deterministic latent used at inference and in RTR."""
+        return self.encoder(x)[0]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Training pass: (reconstruction from a sampled latent, mean, log-variance)."""
+        mean, logvar = self.encoder(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        return self.decoder(z), mean, logvar
