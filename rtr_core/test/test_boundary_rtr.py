@@ -70,7 +70,7 @@ def test_rtr_is_continuous_in_position_and_velocity_for_random_delays(vae, seed)
     seams = seam_ticks(rtr.spliced)
     assert seams.size >= 5
     gaps = seam_gaps(rtr.positions, seams)
-    assert gaps['gap_ratio_max'] <= 1.5, gaps
+    assert gaps['gap_ratio_mean'] <= 1.2 and gaps['gap_ratio_max'] <= 2.0, gaps
     jumps, typical = seam_velocity_jumps(rtr.positions, seams)
     assert np.all(jumps <= 3 * typical), (jumps, typical)
     naive_jumps, _ = seam_velocity_jumps(naive.positions, seam_ticks(naive.spliced))
@@ -120,6 +120,16 @@ def test_rtr_reuse_is_aligned_by_time_for_any_delay(vae, delay):
     half = at - 6 + int(np.argmax(pull[at - 6:] < pull[at - 6] / 2))
     assert at - 3 <= half <= at + 10, (at, half, np.round(pull, 2))
     assert pull[min(at + 16, 47)] < 0.1  # after the transition: the new chunk
+
+
+def test_a_vae_of_another_rate_is_refused(vae):
+    from rtr_core.boundary import BoundaryError
+    from rtr_core.executor.executor import ChunkExecutor
+
+    with pytest.raises(BoundaryError, match='control period'):
+        ChunkExecutor(ExecutorConfig(control_period=1 / 50), 'rtr', vae=vae)
+    with pytest.raises(BoundaryError, match='do not match the executor joints'):
+        ChunkExecutor(ExecutorConfig(joint_names=('a', 'b')), 'rtr', vae=vae)
 
 
 def test_rtr_paper_is_the_seed_algorithm(vae):

@@ -14,7 +14,10 @@ from .base import BoundaryError
 
 
 class Refiner:
-    def __init__(self, vae, joint_names: tuple[str, ...]):
+    def __init__(self, vae, joint_names: tuple[str, ...], period: float | None = None):
+        if period is not None and abs(float(vae.dt) - period) > 1e-9:
+            raise BoundaryError(f'action VAE period {vae.dt:.6g} s differs from the executor '
+                                f'control period {period:.6g} s')
         names = tuple(vae.action_names)
         joints = tuple(joint_names)
         generic = names == tuple(f'a{i}' for i in range(len(names)))

@@ -70,7 +70,8 @@ class ChunkExecutor:
         if isinstance(strategy, BoundaryStrategy):
             self.strategy = strategy
         else:
-            refiner = Refiner(vae, names) if vae is not None else None
+            refiner = None if vae is None else Refiner(vae, names,
+                                                       self.config.control_period)
             self.strategy = make_strategy(strategy or self.config.strategy,
                                           self.config.boundary, refiner)
         self.period = self.config.control_period
