@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rtr_core.chunk import Chunk
+from rtr_core.config import ConfigError
 from rtr_core.executor.config import (
     ExecutorConfig,
     ExecutorConfigError,
@@ -190,7 +191,7 @@ def test_config_errors_name_the_field():
         ExecutorConfig(trigger=TriggerConfig(mode='often'))
     with pytest.raises(ExecutorConfigError, match='max_velocity'):
         ExecutorConfig(safety=SafetyConfig(max_velocity=(1.0, 2.0)))
-    with pytest.raises(ExecutorConfigError, match='unknown field'):
+    with pytest.raises(ConfigError, match='rate: unknown key'):
         ExecutorConfig.from_dict({'strategy': 'rtr', 'rate': 60})
     cfg = ExecutorConfig.from_dict({'strategy': 'naive', 'safety': {'max_step': [0.1] * 7},
                                     'trigger': {'mode': 'sync'}})
@@ -214,3 +215,29 @@ def test_receive_and_tick_from_two_threads():
         ex.tick(k * T)
     worker.join()
     assert not errors and ex.state().chunks_accepted > 0
+
+
+def test_hold_decelerates_smoothly_to_a_stop():
+    cfg = ExecutorConfig(strategy='naive')
+    ex = ChunkExecutor(cfg)
+    assert ex.hold(0.0) is None, 'nothing to hold before start'
+    dt = cfg.control_period
+    ex.start(np.zeros(7), 0.0)
+    ramp = np.linspace(0, 0.5, 48)[:, None] * np.ones(7)
+    assert ex.receive(Chunk(0.0, dt, dt, cfg.joint_names, ramp, chunk_id=1), 0.0).accepted
+    for k in range(1, 20):
+        ex.tick(k * dt)
+    moving = ex.tick(20 * dt).velocity
+    assert np.all(moving > 0.3)
+    window = ex.hold(20 * dt)
+    v = window.velocities
+    np.testing.assert_allclose(v[-1], 0.0, atol=1e-9)
+    np.testing.assert_allclose(v[0], moving, rtol=0.2)
+    assert np.all(np.diff(v, axis=0) <= 1e-9), "speed only decreases"
+    acc = np.abs(np.diff(v, axis=0)) / dt
+    assert np.all(acc <= cfg.limit('max_acceleration') + 1e-6)
+    assert np.all(np.diff(window.positions, axis=0) >= -1e-12), 'no backwards jump'
+    later = [ex.tick((20 + i) * dt) for i in range(1, 80)]
+    assert later[-1].mode == MODE_HOLDING
+    np.testing.assert_allclose(later[-1].velocity, 0.0, atol=1e-9)
+    np.testing.assert_allclose(later[-1].position, window.positions[-1], atol=1e-9)

@@ -6,19 +6,18 @@ real values come from the bringup YAML through :meth:`ExecutorConfig.from_dict`.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import RtrError
+from ..config import ConfigError, from_dict
 
 DEFAULT_JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
 TRIGGER_MODES = ('threshold', 'after_result', 'sync')
 
 
-class ExecutorConfigError(RtrError):
+class ExecutorConfigError(ConfigError):
     """An executor configuration that cannot run (names the field and what was expected)."""
 
 
@@ -132,23 +131,5 @@ class ExecutorConfig:
 
     @classmethod
     def from_dict(cls, data: dict, where: str = 'executor config') -> ExecutorConfig:
-        """Build from nested plain data (YAML); unknown keys are an error naming the key."""
-        nested = {'safety': SafetyConfig, 'trigger': TriggerConfig, 'boundary': BoundaryConfig}
-        kwargs = {}
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key, value in data.items():
-            if key not in known:
-                raise ExecutorConfigError(f'{where}: unknown field {key!r}; expected one of '
-                                          f'{", ".join(sorted(known))}')
-            if key in nested:
-                sub_known = {f.name for f in dataclasses.fields(nested[key])}
-                bad = sorted(set(value) - sub_known)
-                if bad:
-                    raise ExecutorConfigError(f'{where}: unknown field(s) {key}.{", ".join(bad)};'
-                                              f' expected some of {", ".join(sorted(sub_known))}')
-                value = nested[key](**{k: tuple(v) if isinstance(v, list) else v
-                                       for k, v in value.items()})
-            elif key == 'joint_names':
-                value = tuple(value)
-            kwargs[key] = value
-        return cls(**kwargs)
+        """Build from nested plain data (YAML), strictly: see :mod:`rtr_core.config`."""
+        return from_dict(cls, data, where)

@@ -221,6 +221,23 @@ class ChunkExecutor:
             self._last_result = result
             return result
 
+    def hold(self, now: float) -> TrajectoryWindow | None:
+        """Drop every plan and decelerate smoothly to a stop from the last command.
+
+        For a deactivation or shutdown: returns one window that covers the whole stop (send it
+        once when the loop stops: the controller then brakes and stays), or None before
+        :meth:`start`. Later ticks keep holding until a new chunk is received.
+        """
+        with self._lock:
+            if self._position is None or self._last_tick is None:
+                return None
+            self._plan, self._pending, self._mode = None, None, MODE_HOLDING
+            stop = self.safety.stop_profile(self._position, self._velocity)
+            self._hold = Plan(self._last_tick + 1, stop)
+            positions = np.vstack([self._position[None], stop, stop[-1:]])
+            return TrajectoryWindow.from_samples(self.config.joint_names, positions,
+                                                 self.period, velocity_before=self._velocity)
+
     def _splice_if_due(self, k: int) -> None:
         if self._pending is None or k < self._pending[1]:
             return
