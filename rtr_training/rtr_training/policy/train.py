@@ -94,6 +94,7 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
     ctx = distributed.init()
     if config.threads:
         torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed + ctx.rank)
     vae = None
     if config.policy.name == 'latent_diffusion':
         if vae_path is None:

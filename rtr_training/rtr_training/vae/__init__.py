@@ -2,7 +2,7 @@
 
 from .config import VAETrainingConfig
 from .report import ReconstructionReport, reconstruction_report
-from .train import VAETrainingResult, train_vae
+from .train import VAETrainingResult, train_vae, train_vae_from_paths
 
 __all__ = [
     'ReconstructionReport',
@@ -10,4 +10,5 @@ __all__ = [
     'VAETrainingResult',
     'reconstruction_report',
     'train_vae',
+    'train_vae_from_paths',
 ]

@@ -22,7 +22,7 @@ from ..checkpoint import (
     save_training_state,
     state_path,
 )
-from ..data import DataError, Trajectory, WindowSet
+from ..data import DataError, Trajectory, WindowSet, load_trajectories, split_by_trajectory
 from ..loss_curve import plot_loss_curves
 from ..progress import progress_bar, shuffled_batches
 from ..schedule import CosineSchedule
@@ -156,3 +156,17 @@ def _resume_header(path: Path) -> dict:
         return {'vae_config': extra['vae_config'], 'normaliser': extra['normaliser']}
     except Exception as exc:
         raise TrainingStateError(f'{path}: cannot read the configs to resume: {exc}') from exc
+
+
+def train_vae_from_paths(paths: Sequence[str | Path], out: str | Path,
+                         vae_config: VAEConfig | None = None,
+                         config: VAETrainingConfig | None = None, topic: str | None = None,
+                         joints: Sequence[str] | None = None, resample: str = 'cubic',
+                         resume: bool = False) -> VAETrainingResult:
+    """``rtr train vae``: load bags/.npz files at the VAE's rate, split by trajectory, train."""
+    vae_config = vae_config or VAEConfig()
+    config = config or VAETrainingConfig()
+    trajectories = load_trajectories(paths, dt=vae_config.dt, topic=topic, joints=joints,
+                                     method=resample)
+    train, val = split_by_trajectory(trajectories, config.val_fraction, config.seed)
+    return train_vae(train, val, out, vae_config, config, resume=resume)

@@ -1,0 +1,77 @@
+"""``rtr train vae --data PATH... --out CKPT``: train the action VAE (``rtr train policy``
+goes beside it as another ``_add_*`` function below).
+
+Every field of ``VAEConfig`` and ``VAETrainingConfig`` is an option (``--hidden-channels``,
+``--steps``...) with the dataclass default, so the two stay the single source of truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+#: Config fields the command sets another way (from the data, from ``--rate``, a flag).
+_DERIVED = {'action_dim', 'dt', 'progress'}
+
+
+def _add_dataclass_options(parser: argparse.ArgumentParser, cls, title: str) -> None:
+    group = parser.add_argument_group(title)
+    for f in dataclasses.fields(cls):
+        if f.name in _DERIVED:
+            continue
+        kind = type(f.default) if f.default is not None else str
+        group.add_argument(f'--{f.name.replace("_", "-")}', dest=f.name, type=kind,
+                           default=f.default, metavar=kind.__name__.upper(),
+                           help=f'{cls.__name__}.{f.name}')
+
+
+def _from_args(cls, args: argparse.Namespace, **fixed):
+    names = {f.name for f in dataclasses.fields(cls)} - _DERIVED
+    return cls(**{n: getattr(args, n) for n in names}, **fixed)
+
+
+def _add_vae(train_sub) -> None:
+    from rtr_core.vae import VAEConfig
+    from rtr_training.vae import VAETrainingConfig
+
+    p = train_sub.add_parser('vae', help='train the action VAE on bags or .npz files',
+                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--data', nargs='+', required=True, metavar='PATH',
+                   help='rosbag2 folders and/or .npz files (one (T, D) array per trajectory '
+                   'plus dt)')
+    p.add_argument('--out', required=True, metavar='CKPT', help='VAE checkpoint to write')
+    p.add_argument('--topic', help='action topic in the bags (JointTrajectory, '
+                   'Float64MultiArray or JointState); default: the only such topic')
+    p.add_argument('--joints', nargs='+', help='column order by joint name (default: as in '
+                   'the first message)')
+    p.add_argument('--rate', type=float, default=60.0, help='action rate in Hz; data at '
+                   'another rate is resampled')
+    p.add_argument('--resample', choices=('cubic', 'linear'), default='cubic')
+    p.add_argument('--resume', action='store_true', help='continue from <CKPT stem>.state.pt')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    _add_dataclass_options(p, VAEConfig, 'model')
+    _add_dataclass_options(p, VAETrainingConfig, 'training')
+    p.set_defaults(func=run_vae)
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser('train', help='train the action VAE (and policies)')
+    train_sub = parser.add_subparsers(dest='train_command', metavar='WHAT', required=True)
+    _add_vae(train_sub)
+
+
+def run_vae(args) -> int:
+    from rtr_core.vae import VAEConfig
+    from rtr_training.vae import VAETrainingConfig, train_vae_from_paths
+
+    vae_config = _from_args(VAEConfig, args, action_dim=1, dt=1.0 / args.rate)
+    config = _from_args(VAETrainingConfig, args, progress=not args.no_progress)
+    result = train_vae_from_paths(args.data, args.out, vae_config, config, topic=args.topic,
+                                  joints=args.joints, resample=args.resample,
+                                  resume=args.resume)
+    print(f'wrote {result.checkpoint} (hash {result.vae.hash}), {result.state}, '
+          f'{result.loss_curve}, {result.report_path}')
+    print(f'{result.steps} steps, {result.seconds:.1f} s of training; validation report '
+          f'(data units):')
+    print(result.report.table())
+    return 0

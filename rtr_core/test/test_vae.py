@@ -1,0 +1,159 @@
+"""ActionVAE: shapes, determinism, checkpoint round trip and every load error, and the normaliser
+(latent-space refinement through the torch pieces is tested on a trained VAE in rtr_training)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from rtr_core.errors import RtrError
+from rtr_core.vae import (
+    FORMAT_VERSION,
+    ActionVAE,
+    ActionVAENet,
+    CheckpointError,
+    MinMaxNormaliser,
+    VAEConfig,
+)
+
+NAMES = tuple(f'joint_{i}' for i in range(1, 8))
+
+
+def smooth_chunks(n, h=48, d=7, seed=0):
+    """Sums of random low-frequency sines: chunks that look like joint motion."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(h)[None, :, None] / 60.0
+    f = rng.uniform(0.2, 1.5, size=(n, 1, d))
+    return rng.uniform(-1, 1, (n, 1, d)) + 0.5 * np.sin(2 * np.pi * f * t
+                                                         + rng.uniform(0, 6, (n, 1, d)))
+
+
+@pytest.fixture
+def vae():
+    torch.manual_seed(0)
+    data = smooth_chunks(64)
+    return ActionVAE(VAEConfig(), MinMaxNormaliser.fit(data), NAMES)
+
+
+def test_shapes_single_and_batch(vae):
+    x = smooth_chunks(5)
+    z = vae.encode(x)
+    assert z.shape == (5, 12, 8) and vae.latent_shape == (12, 8)
+    assert vae.decode(z).shape == (5, 48, 7)
+    assert vae.encode(x[0]).shape == (12, 8)
+    assert vae.decode(z[0]).shape == (48, 7)
+    np.testing.assert_allclose(vae.encode(x[2]), z[2], atol=1e-5)
+    np.testing.assert_allclose(vae.reconstruct(x), vae.decode(z), atol=1e-5)
+    assert (vae.horizon, vae.action_dim, vae.dt) == (48, 7, pytest.approx(1 / 60))
+    assert vae.action_names == NAMES
+
+
+def test_encode_is_the_deterministic_posterior_mean(vae):
+    x = smooth_chunks(3)
+    np.testing.assert_array_equal(vae.encode(x), vae.encode(x))
+    xt = vae.normalise(torch.as_tensor(x, dtype=torch.float32))
+    mean, logvar = vae.net.encode(xt)
+    np.testing.assert_allclose(vae.encode(x), mean.detach().numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize('downsample', [1, 2, 8, 16])
+def test_downsampling_is_configurable(downsample):
+    cfg = VAEConfig(horizon=48, action_dim=3, downsample=downsample, decoder='conv')
+    vae = ActionVAE(cfg, MinMaxNormaliser(-np.ones(3), np.ones(3)))
+    assert vae.encode(np.zeros((48, 3))).shape == (48 // downsample, cfg.latent_channels)
+    assert vae.decode(np.zeros((48 // downsample, 8))).shape == (48, 3)
+
+
+def test_seed_mlp_decoder_has_the_same_interface():
+    vae = ActionVAE(VAEConfig(decoder='mlp'), MinMaxNormaliser(-np.ones(7), np.ones(7)))
+    assert vae.reconstruct(smooth_chunks(2)).shape == (2, 48, 7)
+
+
+def test_bad_config_and_input_name_the_field(vae):
+    with pytest.raises(RtrError, match='horizon=50: expected a multiple of downsample=4'):
+        VAEConfig(horizon=50)
+    with pytest.raises(RtrError, match='decoder'):
+        VAEConfig(decoder='transformer')
+    with pytest.raises(RtrError, match='downsample=3'):
+        VAEConfig(downsample=3)
+    with pytest.raises(RtrError, match=r'expected shape \(48, 7\)'):
+        vae.encode(np.zeros((47, 7)))
+    with pytest.raises(RtrError, match=r'expected shape \(12, 8\)'):
+        vae.decode(np.zeros((12, 7)))
+    with pytest.raises(RtrError, match='action names'):
+        ActionVAE(VAEConfig(action_dim=2), MinMaxNormaliser(-np.ones(2), np.ones(2)), ['a'])
+
+
+def test_save_load_round_trip_keeps_outputs_and_hash(vae, tmp_path):
+    path = tmp_path / 'vae.pt'
+    vae.save(path, report={'note': 'ridealong'})
+    assert [p.name for p in tmp_path.iterdir()] == ['vae.pt'], 'no temporary file left'
+    back = ActionVAE.load(path, horizon=48, action_dim=7, dt=1 / 60)
+    x = smooth_chunks(4)
+    np.testing.assert_array_equal(back.reconstruct(x), vae.reconstruct(x))
+    assert back.hash == vae.hash and len(vae.hash) == 16
+    assert back.action_names == NAMES and back.config == vae.config
+    np.testing.assert_array_equal(back.normaliser.low, vae.normaliser.low)
+
+
+def test_hash_follows_the_content(vae):
+    before = vae.hash
+    with torch.no_grad():
+        vae.net.decoder.body[-1].bias[0] += 1e-3
+    assert vae.hash != before
+    other = ActionVAE(vae.config, vae.normaliser, [f'j{i}' for i in range(7)], vae.net)
+    assert other.hash != vae.hash
+
+
+def _rewrite(path, **changes):
+    data = torch.load(path, weights_only=True)
+    data.update(changes)
+    torch.save(data, path)
+
+
+def test_load_errors_are_clear(vae, tmp_path):
+    path = tmp_path / 'vae.pt'
+    with pytest.raises(CheckpointError, match='no such VAE checkpoint'):
+        ActionVAE.load(path)
+    path.write_bytes(b'not a checkpoint')
+    with pytest.raises(CheckpointError, match='not a readable torch checkpoint'):
+        ActionVAE.load(path)
+    torch.save({'format': 'something.else'}, path)
+    with pytest.raises(CheckpointError, match='not an action VAE checkpoint'):
+        ActionVAE.load(path)
+    vae.save(path)
+    with pytest.raises(CheckpointError, match='horizon is 48, expected 64'):
+        ActionVAE.load(path, horizon=64)
+    with pytest.raises(CheckpointError, match='action_dim is 7, expected 6'):
+        ActionVAE.load(path, action_dim=6)
+    with pytest.raises(CheckpointError, match='dt is'):
+        ActionVAE.load(path, dt=0.02)
+    _rewrite(path, version=FORMAT_VERSION + 1)
+    with pytest.raises(CheckpointError, match=f'version {FORMAT_VERSION + 1}'):
+        ActionVAE.load(path)
+    vae.save(path)
+    _rewrite(path, config={**vae.config.to_dict(), 'hidden_channels': 32})
+    with pytest.raises(CheckpointError, match='weights do not match'):
+        ActionVAE.load(path)
+    _rewrite(path, config={**vae.config.to_dict(), 'layers': 3})
+    with pytest.raises(CheckpointError, match='unknown field'):
+        ActionVAE.load(path)
+
+
+def test_normaliser_maps_range_to_unit_and_back():
+    data = np.array([[0.0, 5.0, 2.0], [1.0, 7.0, 2.0]])
+    n = MinMaxNormaliser.fit(data)
+    np.testing.assert_allclose(n.normalise(data), [[-1, -1, 0], [1, 1, 0]])
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_allclose(n.denormalise(n.normalise(x)), x)
+    back = MinMaxNormaliser.from_dict(n.to_dict())
+    np.testing.assert_array_equal(back.low, n.low)
+    np.testing.assert_array_equal(back.high, n.high)
+    with pytest.raises(RtrError, match='high < low'):
+        MinMaxNormaliser(np.ones(2), np.zeros(2))
+
+
+def test_network_is_small_enough_for_the_real_time_path():
+    net = ActionVAENet(dataclasses.replace(VAEConfig(), action_dim=7))
+    assert sum(p.numel() for p in net.parameters()) < 500_000
