@@ -1,0 +1,103 @@
+"""Train each policy for a few steps on bags recorded by the simulator, with a VAE trained by
+rtr_training.vae: shapes, falling loss, checkpoints that reload to identical chunks, resume,
+and RTC guidance on the trained latent policy."""
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from rtr_core.policy import Policy, PolicyConfig, RTCContext
+from rtr_core.vae import VAEConfig
+from rtr_training.checkpoint import TrainingStateError, state_path
+from rtr_training.data import load_trajectories
+from rtr_training.dataset import PolicyDataset
+from rtr_training.policy import TrainPolicyConfig, train_policy
+from rtr_training.policy.train import loss_curve_path
+from rtr_training.vae import VAETrainingConfig, train_vae
+
+SMALL = PolicyConfig(down_dims=(32, 64), image_channels=(8, 16), image_keypoints=8,
+                     vector_features=16, step_embed_dim=16, num_inference_steps=5)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def recorded(tmp_path_factory):
+    """Three simulated `write` demonstrations and a VAE trained on them."""
+    os.environ.setdefault('MUJOCO_GL', 'egl')  # before MuJoCo is first imported
+    from rtr_sim.recording import RecordConfig, record_dataset
+
+    root = tmp_path_factory.mktemp('policy_data')
+    record_dataset(root / 'bags', 3, RecordConfig(task='write'), workers=1, progress=False)
+    trajs = load_trajectories(sorted((root / 'bags').iterdir()))
+    train_vae(trajs[:2], trajs[2:], root / 'vae.pt', VAEConfig(hidden_channels=16),
+              VAETrainingConfig(steps=150, eval_every=150, batch_size=64, progress=False))
+    return root
+
+
+def _train(root, out, policy=SMALL, steps=100, **kw):
+    config = TrainPolicyConfig(policy=policy, steps=steps, batch_size=32, eval_every=30,
+                               warmup_steps=5, lr=2e-3, val_fraction=0.34)
+    return train_policy([root / 'bags'], out, config, vae_path=root / 'vae.pt',
+                        cache_dir=root / 'cache', progress=False, log=lambda _: None, **kw)
+
+
+@pytest.mark.parametrize('kw, horizon, dt', [
+    ({'name': 'latent_diffusion'}, 48, 1 / 60),
+    ({'name': 'action_diffusion'}, 48, 1 / 60),
+    ({'name': 'action_diffusion', 'action_rate_hz': 15.0, 'interpolation': 'cubic'}, 45, 1 / 60),
+])
+def test_training_lowers_the_loss_and_the_checkpoint_reloads(recorded, tmp_path, kw, horizon,
+                                                             dt):
+    out = tmp_path / 'policy.pt'
+    policy = _train(recorded, out, dataclasses.replace(SMALL, **kw))
+    history = policy.training['history']
+    assert history['train'][-1] < 0.6 * history['train'][0]
+    assert history['val'][-1] < history['val'][0]
+    assert loss_curve_path(out).stat().st_size > 1000 and state_path(out).is_file()
+
+    ds = PolicyDataset.from_bags([recorded / 'bags'], policy.contract, 48,
+                                 cache_dir=recorded / 'cache')
+    obs = ds.observation(100)
+    chunk = policy.predict(obs, seed=1)
+    assert chunk.positions.shape == (horizon, 7) and chunk.dt == pytest.approx(dt)
+    loaded = Policy.load(out)  # the VAE is found through the stored relative path
+    np.testing.assert_array_equal(loaded.predict(obs, seed=1).positions, chunk.positions)
+    assert loaded.version == policy.version
+
+
+def test_resume_continues_from_the_training_state(recorded, tmp_path):
+    out = tmp_path / 'policy.pt'
+    _train(recorded, out, steps=30)
+    resumed = _train(recorded, out, steps=60, resume=True)
+    steps = resumed.training['history']['step']
+    assert steps[0] == 25 and steps[-1] == 60 and resumed.training['step'] == 60
+    assert len(resumed.training['history']['val']) == 2  # one evaluation before the stop
+    with pytest.raises(TrainingStateError, match='another training configuration'):
+        _train(recorded, out, steps=60, policy=dataclasses.replace(SMALL, kernel_size=3),
+               resume=True)
+
+
+def test_rtc_guidance_pulls_a_trained_latent_policy_toward_the_previous_chunk(recorded,
+                                                                             tmp_path):
+    policy = _train(recorded, tmp_path / 'latent.pt', steps=120)
+    ds = PolicyDataset.from_bags([recorded / 'bags'], policy.contract, 48,
+                                 cache_dir=recorded / 'cache')
+    obs = ds.observation(150)
+    # the previous chunk, planned 12 ticks earlier; 6 more ticks pass during inference
+    previous = policy.predict(ds.observation(138), seed=7)
+    rtc = RTCContext.from_chunk(previous, obs.stamp + 1 / 60, 1 / 60, inference_delay=6)
+    free = policy.predict(obs, seed=2).positions
+    guided = policy.predict(obs, rtc=rtc, seed=2).positions
+    before = np.abs(free[:6] - rtc.remainder[:6]).mean()
+    after = np.abs(guided[:6] - rtc.remainder[:6]).mean()
+    assert after < 0.5 * before
