@@ -1,0 +1,92 @@
+"""Inference worker + real ChunkExecutor on the wall clock: triggers, no bursts, stale inputs."""
+
+import threading
+import time
+
+import numpy as np
+
+from rtr_core.chunk import Chunk
+from rtr_core.executor.config import ExecutorConfig
+from rtr_core.executor.executor import ChunkExecutor
+from rtr_core.inference import InferenceWorker, LatestInputs
+
+JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+DT = 1 / 60
+
+
+def ramp_policy(observation, rtc):
+    """A simple policy: keep moving joint 1 forward at 0.3 rad/s from where the robot is."""
+    time.sleep(0.03)  # inference takes time
+    start = observation.joint_positions
+    steps = np.arange(1, 49)[:, None] * DT
+    positions = start + steps * np.r_[0.3, np.zeros(6)]
+    return Chunk(observation.stamp, observation.stamp + DT, DT, JOINTS, positions,
+                 inference_duration=0.03)
+
+
+def test_inputs_report_missing_and_stale_and_match_joints_by_name():
+    inputs = LatestInputs(JOINTS, ('image', 'joint_positions'))
+    obs, why = inputs.observation(1.0, 0.5)
+    assert obs is None and 'no image' in why
+    inputs.put_image(0.9, np.zeros((4, 4, 3), np.uint8))
+    inputs.put_joint_state(0.95, tuple(reversed(JOINTS)) + ('gripper',), list(range(8)))
+    obs, why = inputs.observation(1.0, 0.5)
+    assert why == '' and obs.stamp == 0.95 and obs.image_stamp == 0.9
+    np.testing.assert_array_equal(obs.joint_positions, [6, 5, 4, 3, 2, 1, 0])
+    obs, why = inputs.observation(1.6, 0.5)
+    assert obs is None and 'image is 700 ms old' in why
+    inputs.put_image(1.0, np.zeros((4, 4, 3), np.uint8))
+    inputs.put_image(1.1, np.zeros((4, 4, 3), np.uint8))
+    assert inputs.dropped['image'] == 1
+
+
+def run(worker_kwargs, seconds, feed_images_until=None):
+    executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    clock = time.monotonic
+    inputs = LatestInputs(JOINTS, ('image', 'joint_positions'))
+    published = []
+    confirmed_before_next = []
+
+    def publish(chunk):
+        state = executor.state()
+        confirmed_before_next.append(state.last_received_chunk_id == chunk.chunk_id - 1)
+        published.append(chunk)
+        threading.Timer(0.02, lambda: executor.receive(chunk, clock())).start()  # network
+
+    worker = InferenceWorker(ramp_policy, inputs, publish, clock, **worker_kwargs).start()
+    t0 = clock()
+    executor.start(np.zeros(7), t0)
+    positions = []
+    try:
+        while clock() - t0 < seconds:
+            now = clock()
+            if feed_images_until is None or now - t0 < feed_images_until:
+                inputs.put_image(now, np.zeros((8, 8, 3), np.uint8))
+            result = executor.tick(now)
+            inputs.put_joint_state(now, JOINTS, result.position)
+            positions.append(result.position[0])
+            worker.on_executor_state(executor.state())
+            time.sleep(DT)
+    finally:
+        worker.stop()
+    return executor, worker, published, confirmed_before_next, np.array(positions)
+
+
+def test_worker_keeps_the_executor_supplied_without_bursts():
+    executor, worker, published, confirmed, positions = run({'stale_after': 0.5}, 2.0)
+    assert len(published) >= 3
+    assert [c.chunk_id for c in published] == list(range(1, len(published) + 1))
+    assert all(confirmed), 'never a new chunk before the executor got the previous one'
+    assert executor.state().chunks_accepted >= len(published) - 1
+    stats = worker.stats()
+    assert stats.chunks == len(published) and stats.failed == 0
+    assert 30 <= stats.latency_p50_ms < 500
+    assert positions[-1] > 0.2, 'the arm kept moving under asynchronous inference'
+
+
+def test_stale_image_stops_inference_with_a_reason_then_resumes():
+    _, worker, published, _, _ = run({'stale_after': 0.2}, 1.5, feed_images_until=0.5)
+    stats = worker.stats()
+    assert stats.skipped >= 1
+    assert 'image is' in stats.last_problem and 'old' in stats.last_problem
+    assert all(c.stamp - published[0].stamp < 1.0 for c in published)
