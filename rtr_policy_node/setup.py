@@ -19,5 +19,7 @@ setup(
     description='ROS 2 lifecycle node: observations in, rtr_msgs/ActionChunk out.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={},
+    entry_points={'console_scripts': [
+        'policy_node = rtr_policy_node.policy_node:main',
+    ]},
 )

@@ -109,8 +109,8 @@ def generate_launch_description():
     policy = LifecycleNode(
         package='rtr_policy_node', executable='policy_node', name='rtr_policy', namespace='',
         parameters=[cfg['rtr_params_file'], use_sim_time, {
-            'joint_names': joint_names,
             'policy_checkpoint': cfg['policy_checkpoint'],
+            'vae_checkpoint': cfg['vae_checkpoint'],
             'wrench_topic': ParameterValue(['/', cfg['ft_broadcaster'], '/wrench'],
                                            value_type=str),
         }],
@@ -120,9 +120,9 @@ def generate_launch_description():
         package='rtr_chunk_executor', executable='chunk_executor', name='rtr_chunk_executor',
         namespace='',
         parameters=[cfg['rtr_params_file'], use_sim_time, {
-            'joint_names': joint_names,
+            'executor.joint_names': joint_names,
             'vae_checkpoint': cfg['vae_checkpoint'],
-            'trajectory_topic': ParameterValue(
+            'topics.joint_trajectory': ParameterValue(
                 ['/', cfg['trajectory_controller'], '/joint_trajectory'], value_type=str),
         }],
         output='both',

@@ -37,3 +37,21 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
     if state.mode == MODE_IDLE:
         return OK, 'waiting for the first chunk', values
     return OK, 'executing', values
+
+
+def policy_diagnostics(stats) -> tuple[int, str, list[tuple[str, str]]]:
+    """Diagnostics of the inference worker (:class:`~rtr_core.inference.InferenceStats`)."""
+    values = [
+        ('chunks', str(stats.chunks)),
+        ('latency_p50_ms', f'{stats.latency_p50_ms:.1f}'),
+        ('latency_p95_ms', f'{stats.latency_p95_ms:.1f}'),
+        ('compute_p50_ms', f'{stats.compute_p50_ms:.1f}'),
+        ('skipped_stale_or_missing', str(stats.skipped)),
+        ('policy_errors', str(stats.failed)),
+        *[(f'dropped_{name}', str(n)) for name, n in sorted(stats.dropped.items())],
+    ]
+    if stats.last_problem:
+        return WARN, f'not inferring: {stats.last_problem}', values
+    if stats.failed:
+        return WARN, f'{stats.failed} policy errors', values
+    return OK, 'inferring' if stats.chunks else 'waiting for a trigger', values

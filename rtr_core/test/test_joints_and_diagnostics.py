@@ -31,3 +31,15 @@ def test_executor_diagnostics_levels():
     late = LatenessStats(100, 5.0, 40.0, 60.0, 3)
     level, message, _ = executor_diagnostics(state(MODE_EXECUTING), late)
     assert level == WARN and 'late' in message
+
+
+def test_policy_diagnostics_warn_on_stale_inputs():
+    from rtr_core.diagnostics import policy_diagnostics
+    from rtr_core.inference import InferenceStats
+
+    stats = InferenceStats(12, 80.0, 120.0, 60.0, 0, 0, {'image': 3}, '')
+    level, message, values = policy_diagnostics(stats)
+    assert (level, message) == (OK, 'inferring') and dict(values)['dropped_image'] == '3'
+    stale = InferenceStats(12, 80.0, 120.0, 60.0, 4, 0, {}, 'image is 700 ms old')
+    level, message, _ = policy_diagnostics(stale)
+    assert level == WARN and 'image is 700 ms old' in message

@@ -1,0 +1,58 @@
+"""The policy node's parameters and set-up, ROS-free: YAML validation, a real checkpoint loaded
+with its observation contract, topic overrides, one inference through the worker's inputs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rtr_core.config import ConfigError, load_ros_params, unflatten
+from rtr_core.errors import RtrError
+from rtr_core.images import fit_image
+from rtr_core.inference import LatestInputs
+from rtr_policy_node.config import NODE_NAME, PolicyNodeConfig, load_policy
+
+JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+
+PARAMS = Path(__file__).resolve().parents[2] / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'
+
+
+def test_bringup_params_are_valid():
+    cfg = load_ros_params(PolicyNodeConfig, PARAMS, NODE_NAME)
+    assert cfg.trigger == 'executor' and cfg.trigger_config() is None
+    assert unflatten(PolicyNodeConfig, {'trigger': 'threshold'}).trigger_config().threshold == 24
+
+
+def test_bad_parameters_fail_clearly(tmp_path):
+    bad = tmp_path / 'p.yaml'
+    bad.write_text(f'{NODE_NAME}:\n  ros__parameters:\n    trigger: sometimes\n')
+    with pytest.raises(ConfigError, match='trigger'):
+        load_ros_params(PolicyNodeConfig, bad, NODE_NAME)
+    with pytest.raises(RtrError, match='policy_checkpoint is empty'):
+        load_policy(PolicyNodeConfig())
+    with pytest.raises(RtrError, match='nope.pt'):
+        load_policy(PolicyNodeConfig(policy_checkpoint=str(tmp_path / 'nope.pt')))
+
+
+def test_topics_come_from_the_contract_and_can_be_overridden(checkpoint):
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint)))
+    assert setup.inputs == ('image', 'joint_positions', 'wrench')
+    assert setup.topics['image'] == '/camera/camera/color/image_raw'
+    assert setup.image_size == (96, 96)
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint),
+                                         wrench_topic='/ft/wrench', image_topic='/cam/image'))
+    assert setup.topics['wrench'] == '/ft/wrench' and setup.topics['image'] == '/cam/image'
+
+
+def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint)))
+    inputs = LatestInputs(setup.policy.joint_names, setup.inputs)
+    frame = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    inputs.put_image(10.0, fit_image(frame, *setup.image_size))
+    inputs.put_joint_state(10.01, JOINTS, np.zeros(7))
+    inputs.put_wrench(10.01, np.zeros(6))
+    obs, problem = inputs.observation(10.02, 0.5)
+    assert problem == ''
+    chunk = setup.policy.predict(obs)
+    assert chunk.positions.shape == (16, 7) and chunk.stamp == 10.01
+    assert np.all(np.isfinite(chunk.positions))
