@@ -34,15 +34,19 @@ class Guidance:
     max_weight: float
 
     def native_target(self, x0: torch.Tensor) -> torch.Tensor:
-        """Where the clean estimate should be: the masked mix of the previous chunk and the
-        estimate's own actions, in native units. For actions ``target - x0`` is exactly the
-        paper's masked error; for latents the mix is encoded by the VAE (whose
-        encode-decode is close to the identity on smooth motion), which keeps the guidance
-        at unit gain where the decoder's Jacobian would scale it."""
+        """Where the clean estimate should be: moved by the masked error between the previous
+        chunk and the estimate's own actions, carried into native units.
+
+        For actions this is exactly the paper's ``x0 + W (target - x0)``. For latents the
+        difference of two encodings (of the masked mix and of the estimate's own decoding)
+        carries the error: the encoder is a near-inverse of the decoder, so the step has unit
+        gain (the decoder's Jacobian would scale a raw vector-Jacobian product by its large
+        gain), and the VAE's own reconstruction error cancels out of the difference."""
         with torch.no_grad():
             actions = self.to_actions(x0)
             w = self.weights[None, :, None]
-            return self.to_native(w * self.target + (1 - w) * actions)
+            mix = actions + w * (self.target - actions)
+            return x0 + self.to_native(mix) - self.to_native(actions)
 
 
 class DiffusionModel(nn.Module):
@@ -96,7 +100,10 @@ class DiffusionModel(nn.Module):
                     eps = self.unet(x, t, cond)
             else:
                 eps = self._guided_eps(x, t, cond, guidance)
-            x = self.sampler.step(eps, t, x).prev_sample
+            # guided: the noise is re-derived from the clipped clean estimate, so that a large
+            # correction at high noise cannot blow the sample up through the noise term
+            x = self.sampler.step(eps, t, x,
+                                  use_clipped_model_output=guidance is not None).prev_sample
         return x
 
     def _guided_eps(self, x, t, cond, guidance: Guidance) -> torch.Tensor:
@@ -106,7 +113,8 @@ class DiffusionModel(nn.Module):
             x_in = x.detach().requires_grad_(True)
             eps = self.unet(x_in, t, cond.detach())
             x0 = (x_in - s * eps) / a
-            error = guidance.native_target(x0) - x0.detach()
+            inside = x0.detach().clamp(-1.0, 1.0)  # where the scheduler will clip it
+            error = guidance.native_target(inside) - inside
             vjp = torch.autograd.grad(x0, x_in, error)[0]
         # flow-matching RTC in DDIM terms: the clean estimate moves by s * w * VJP
         w = guidance_weight(alpha_bar, guidance.max_weight)
