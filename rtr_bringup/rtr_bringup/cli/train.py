@@ -58,6 +58,7 @@ def add_parser(sub) -> None:
     parser = sub.add_parser('train', help='train the action VAE (and policies)')
     train_sub = parser.add_subparsers(dest='train_command', metavar='WHAT', required=True)
     _add_vae(train_sub)
+    _add_policy(train_sub)
 
 
 def run_vae(args) -> int:
@@ -74,4 +75,54 @@ def run_vae(args) -> int:
     print(f'{result.steps} steps, {result.seconds:.1f} s of training; validation report '
           f'(data units):')
     print(result.report.table())
+    return 0
+
+
+def _add_policy(train_sub) -> None:
+    p = train_sub.add_parser(
+        'policy', help='train a diffusion policy (latent or action space) on bags',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description='Multi-GPU / multi-node: run the same command under "torchrun '
+        '--nproc_per_node=N -m rtr_bringup.cli.main train policy ..." or "accelerate launch '
+        '-m rtr_bringup.cli.main train policy ..."; rank 0 writes the files.')
+    p.add_argument('--data', nargs='+', required=True, metavar='BAG_DIR',
+                   help='rosbag2 folders, or folders of them (rtr sim record --out)')
+    p.add_argument('--out', required=True, metavar='CKPT', help='policy checkpoint to write')
+    p.add_argument('--policy', default='latent_diffusion',
+                   choices=('latent_diffusion', 'action_diffusion'))
+    p.add_argument('--vae', metavar='CKPT', help='action VAE checkpoint (latent_diffusion)')
+    p.add_argument('--rate', type=float, help='action_diffusion: rate of the predicted '
+                   'actions in Hz (default: the control rate; 15 for the stop-and-go baseline)')
+    p.add_argument('--interpolation', choices=('none', 'linear', 'cubic'),
+                   help='action_diffusion below the control rate: upsample to it')
+    p.add_argument('--contract', metavar='YAML', help='observation contract (topics and '
+                   'inputs); default: rtr_training/config/observation_contract.yaml values')
+    p.add_argument('--config', metavar='YAML', help='TrainPolicyConfig fields that differ '
+                   'from the defaults (with a policy: section for PolicyConfig)')
+    p.add_argument('--steps', type=int, help='optimizer steps (overrides --config)')
+    p.add_argument('--threads', type=int, help='torch threads (overrides --config)')
+    p.add_argument('--cache', metavar='DIR', help='dataset cache (default: $RTR_CACHE_DIR or '
+                   '~/.cache/rtr, then policy_dataset)')
+    p.add_argument('--resume', action='store_true', help='continue from <CKPT stem>.state.pt')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.set_defaults(func=run_policy)
+
+
+def run_policy(args) -> int:
+    from rtr_core.config import load_yaml
+    from rtr_core.policy import ObservationContract
+    from rtr_training.policy import TrainPolicyConfig, train_policy
+
+    config = load_yaml(TrainPolicyConfig, args.config) if args.config else TrainPolicyConfig()
+    policy = {'name': args.policy}
+    if args.rate is not None:
+        policy['action_rate_hz'] = args.rate
+    if args.interpolation is not None:
+        policy['interpolation'] = args.interpolation
+    overrides = {k: getattr(args, k) for k in ('steps', 'threads') if getattr(args, k)}
+    config = dataclasses.replace(config, policy=dataclasses.replace(config.policy, **policy),
+                                 **overrides)
+    contract = ObservationContract.load(args.contract) if args.contract else None
+    train_policy(args.data, args.out, config, contract, vae_path=args.vae,
+                 cache_dir=args.cache, resume=args.resume, progress=not args.no_progress)
     return 0

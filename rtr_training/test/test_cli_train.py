@@ -1,0 +1,57 @@
+"""``rtr train vae`` end to end on a .npz file of LASA demos recorded at 120 Hz and on a
+rosbag2 of the commanded stream; errors are one line naming the file."""
+
+import numpy as np
+
+from rtr_bringup.cli.main import main
+from rtr_core.bag import BagWriter
+from rtr_core.datasets.lasa import shape_path
+from rtr_core.msgs import trajectory_to_msg
+from rtr_core.vae import ActionVAE
+
+FAST = ['--steps', '40', '--eval-every', '20', '--batch-size', '64', '--no-progress',
+        '--hidden-channels', '32']
+
+
+def test_train_from_npz_at_another_rate_then_resume(tmp_path, capsys):
+    data = tmp_path / 'demos.npz'
+    demos = {f'{s}_{d}': shape_path(s, d, rate=120.0)[1] for s in ('Angle', 'Worm')
+             for d in range(3)}
+    np.savez(data, dt=1 / 120, names=np.array(['x', 'y']), **demos)
+    out = tmp_path / 'vae.pt'
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), *FAST]) == 0
+    printed = capsys.readouterr().out
+    vae = ActionVAE.load(out, horizon=48, action_dim=2, dt=1 / 60)
+    assert vae.action_names == ('x', 'y') and vae.config.hidden_channels == 32
+    assert vae.hash in printed and 'jerk' in printed and 'mean-baseline' in printed
+    for name in ('vae.state.pt', 'vae.loss.png', 'vae.report.json'):
+        assert (tmp_path / name).is_file()
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), '--resume',
+                 *FAST, '--steps', '60']) == 0
+    assert '60 steps' in capsys.readouterr().out
+
+
+def test_train_from_a_bag_of_the_commanded_stream(tmp_path, capsys):
+    bag_path = tmp_path / 'bag'
+    with BagWriter(bag_path) as bag:
+        for episode, shape in enumerate(('Sine', 'CShape', 'Leaf_1')):
+            t, xy = shape_path(shape, 0)
+            t0 = 100.0 * episode  # episodes separated by pauses: split into trajectories
+            for k in range(len(t) - 1):
+                msg = trajectory_to_msg(['x', 'y'], [1 / 60], xy[k + 1:k + 2], bag.types)
+                bag.write('/arm_controller/joint_trajectory', msg, t0 + t[k])
+    out = tmp_path / 'vae.pt'
+    assert main(['train', 'vae', '--data', str(bag_path), '--out', str(out), *FAST]) == 0
+    assert ActionVAE.load(out).action_names == ('x', 'y')
+
+
+def test_bad_data_is_one_clear_line(tmp_path, capsys):
+    data = tmp_path / 'demos.npz'
+    np.savez(data, demo=np.zeros((100, 2)))
+    assert main(['train', 'vae', '--data', str(data), '--out', str(tmp_path / 'v.pt')]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('rtr: error: ') and f'{data}: key dt' in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(['train', 'vae', '--data', str(data), '--out', str(tmp_path / 'v.pt'),
+                 '--horizon', '50']) == 2
+    assert 'horizon=50' in capsys.readouterr().err
