@@ -15,6 +15,8 @@ from ..config import ConfigError, from_dict
 
 DEFAULT_JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
 TRIGGER_MODES = ('threshold', 'after_result', 'sync')
+MAX_HISTORY_TICKS = 100_000  # 28 min at 60 Hz: more is a typo that would allocate gigabytes
+MAX_SECONDS = 3600.0  # bound of the duration fields (NaN and inf are refused too)
 
 
 class ExecutorConfigError(ConfigError):
@@ -83,6 +85,10 @@ class ExecutorConfig:
     window_duration: float = 0.3  # seconds of plan streamed to the JTC each tick (0: none)
     history_ticks: int = 256  # executed ticks kept for reuse and analysis
     splice_lead_ticks: int = 1  # earliest splice = last executed tick + this
+    # s: a chunk stamped (or starting) further ahead of the executor's clock is rejected, and
+    # a jump of the clock by more than this (e.g. a bag replay restarting) re-bases the timeline
+    clock_tolerance: float = 0.5
+    max_chunk_duration: float = 10.0  # s: the longest time span one chunk may cover
     safety: SafetyConfig = field(default_factory=SafetyConfig)
     trigger: TriggerConfig = field(default_factory=TriggerConfig)
     boundary: BoundaryConfig = field(default_factory=BoundaryConfig)
@@ -99,9 +105,20 @@ class ExecutorConfig:
         if self.trigger.mode not in TRIGGER_MODES:
             raise ExecutorConfigError(f'executor trigger.mode: {self.trigger.mode!r}; expected '
                                       f'one of {", ".join(TRIGGER_MODES)}')
-        if self.history_ticks < 4 or self.splice_lead_ticks < 1:
-            raise ExecutorConfigError('executor history_ticks must be >= 4 and '
-                                      'splice_lead_ticks >= 1')
+        if not 4 <= self.history_ticks <= MAX_HISTORY_TICKS or self.splice_lead_ticks < 1:
+            raise ExecutorConfigError(f'executor history_ticks must be in [4, '
+                                      f'{MAX_HISTORY_TICKS}] and splice_lead_ticks >= 1, got '
+                                      f'{self.history_ticks} and {self.splice_lead_ticks}')
+        for name, most in (('window_duration', MAX_SECONDS), ('clock_tolerance', MAX_SECONDS),
+                           ('max_chunk_duration', MAX_SECONDS)):
+            value = getattr(self, name)
+            if not (0 <= value <= most) or (name != 'window_duration' and value == 0):
+                raise ExecutorConfigError(f'executor {name}: expected seconds in '
+                                          f'{"[0" if name == "window_duration" else "(0"}, '
+                                          f'{most}], got {value}')
+        if self.trigger.threshold < 0:
+            raise ExecutorConfigError(f'executor trigger.threshold: expected >= 0, got '
+                                      f'{self.trigger.threshold}')
         for name in ('position_lower', 'position_upper', 'max_velocity', 'max_acceleration',
                      'max_step'):
             self.limit(name)

@@ -28,7 +28,7 @@ from .safety import SafetyFilter
 from .state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE, ExecutorState
 from .timeline import History, Plan, chunk_to_plan, tick_of
 from .trigger import Trigger
-from .validation import KINDS, check_chunk
+from .validation import KINDS, check_chunk, check_timing
 
 log = logging.getLogger('rtr.executor')
 
@@ -75,7 +75,9 @@ class ChunkExecutor:
             self.strategy = make_strategy(strategy or self.config.strategy,
                                           self.config.boundary, refiner)
         self.period = self.config.control_period
+        self._jump_ticks = max(1, int(self.config.clock_tolerance / self.period))
         self.safety = SafetyFilter(self.config)
+        self._window_step = self.safety.max_velocity * self.period + 1e-12
         self.trigger = Trigger(self.config.trigger)
         self._lock = threading.Lock()
         self._receive_lock = threading.Lock()
@@ -106,6 +108,8 @@ class ChunkExecutor:
             self._last_reason = ''
             self._clamped_ticks = 0
             self._stall_ticks = 0
+            self._clock_jumps = 0
+            self._strategy_stale = False
             self.strategy.reset()
 
     def start(self, position: np.ndarray, now: float) -> None:
@@ -126,7 +130,12 @@ class ChunkExecutor:
         """Validate ``chunk`` (arrived at ``now``) and prepare its plan; never raises on bad
         input: a rejection carries the reason, is logged and counted."""
         with self._receive_lock:
+            with self._lock:
+                self._follow_clock(tick_of(now, self.period))
             problem = check_chunk(chunk, self.config.joint_names)
+            if problem is None:
+                problem = check_timing(chunk, now, self.config.clock_tolerance,
+                                       self.config.max_chunk_duration)
             if problem is None and chunk.stamp < self._last_stamp:
                 problem = ('out_of_order', f'observation stamp {chunk.stamp:.6f} older than '
                            f'the last accepted chunk ({self._last_stamp:.6f})')
@@ -135,6 +144,9 @@ class ChunkExecutor:
             order = np.array([chunk.joint_names.index(n) for n in self.config.joint_names])
             new = chunk_to_plan(chunk, order, self.period)
             with self._lock:
+                if self._strategy_stale:  # its state is on the timeline before the jump
+                    self.strategy.reset()
+                    self._strategy_stale = False
                 if self._last_tick is not None:
                     splice = self._last_tick + self.config.splice_lead_ticks
                 else:
@@ -157,6 +169,9 @@ class ChunkExecutor:
             if plan is None or plan.last_tick < splice:
                 return self._reject(chunk, 'stale', 'nothing left to execute after merging')
             if not np.all(np.isfinite(plan.positions)):
+                # a stateful strategy (rtr_paper keeps the last refined chunk) must not carry
+                # the poisoned result into every later merge
+                self.strategy.reset()
                 return self._reject(chunk, 'strategy', f'{self.strategy.name} produced '
                                     f'non-finite positions')
             plan = dataclasses.replace(plan, positions=self.safety.clip_positions(plan.positions),
@@ -189,6 +204,7 @@ class ChunkExecutor:
         returns the same result."""
         k = tick_of(now, self.period)
         with self._lock:
+            self._follow_clock(k)
             if self._last_tick is not None and k <= self._last_tick and self._last_result:
                 return self._last_result
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
@@ -238,6 +254,34 @@ class ChunkExecutor:
             return TrajectoryWindow.from_samples(self.config.joint_names, positions,
                                                  self.period, velocity_before=self._velocity)
 
+    def _follow_clock(self, k: int) -> None:
+        """Re-base the timeline when the clock jumped by more than ``clock_tolerance``.
+
+        A bag replay restarting (or a sim clock reset) moves ``now`` by seconds at once: the
+        plans are on the old timeline, and ticks far behind the last one would otherwise
+        freeze the executor until the clock caught up, ticks far ahead would let the safety
+        filter scale its limits by the whole gap. The executed history is moved so that tick
+        ``k`` follows the last command, plans are dropped and the executor holds smoothly
+        from where it is until a chunk stamped on the new clock arrives.
+        """
+        if self._last_tick is None or abs(k - self._last_tick) <= self._jump_ticks:
+            return
+        log.warning('clock jumped by %.3f s (tick %d -> %d): timeline re-based, holding until '
+                    'the next chunk', (k - self._last_tick) * self.period, self._last_tick, k)
+        offset = k - 1 - self._last_tick
+        self._history.shift(offset)
+        self._last_tick = k - 1
+        self._plan, self._pending, self._hold, self._last_result = None, None, None, None
+        self._takeover = 0
+        self._last_stamp = -np.inf
+        self._clock_jumps += 1
+        self._strategy_stale = True
+
+    def clock_jumps(self) -> int:
+        """How often the timeline was re-based after a clock jump."""
+        with self._lock:
+            return self._clock_jumps
+
     def _splice_if_due(self, k: int) -> None:
         if self._pending is None or k < self._pending[1]:
             return
@@ -284,6 +328,10 @@ class ChunkExecutor:
                 stop = np.vstack([stop, np.repeat(stop[-1:], n - have - stop.shape[0], axis=0)])
             positions = np.vstack([positions, stop[:n - have]])
         positions = self.safety.clip_positions(positions)
+        if np.any(np.abs(np.diff(positions, axis=0)) > self._window_step):
+            # the plan is further ahead than one limited tick (a clamped command): the
+            # controller would follow the window between two ticks, so limit it too
+            positions = self.safety.limit_path(positions, self._velocity)
         return TrajectoryWindow.from_samples(self.config.joint_names, positions, self.period,
                                              velocity_before=self._velocity)
 

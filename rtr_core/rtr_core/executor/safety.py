@@ -52,6 +52,16 @@ class SafetyFilter:
         clamped = bool(np.any(np.abs(out - target) > 1e-12))
         return out, (out - position) / dt, clamped
 
+    def limit_path(self, positions: np.ndarray, velocity: np.ndarray) -> np.ndarray:
+        """``positions`` (N, J), one row per tick from a command already within the limits
+        (row 0, moving at ``velocity``), with every later row passed through :meth:`apply`:
+        the path a controller may follow is then as limited as the commands themselves."""
+        out = positions.copy()
+        v = velocity
+        for i in range(1, out.shape[0]):
+            out[i], v, _ = self.apply(positions[i], out[i - 1], v)
+        return out
+
     def _stoppable(self, room: np.ndarray, dt: float) -> np.ndarray:
         """Largest speed v with v*dt + v^2 / (2a) <= room: stops within ``room``."""
         a = self.max_acceleration

@@ -114,6 +114,11 @@ class History:
         self._push(position)
         self.last_tick = tick
 
+    def shift(self, ticks: int) -> None:
+        """Renumber the recorded ticks by ``ticks`` (after a clock jump)."""
+        if self.last_tick is not None:
+            self.last_tick += ticks
+
     def _push(self, row: np.ndarray) -> None:
         if self._end == self._buf.shape[0]:  # slide the live part back to the front
             keep = self.capacity - 1

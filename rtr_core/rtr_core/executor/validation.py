@@ -9,7 +9,8 @@ import numpy as np
 from ..chunk import Chunk
 
 #: Rejection kinds, each with its own counter in the executor.
-KINDS = ('non_finite', 'shape', 'joints', 'period', 'stale', 'out_of_order', 'strategy')
+KINDS = ('non_finite', 'shape', 'joints', 'period', 'stale', 'future', 'out_of_order',
+         'strategy')
 
 
 def check_chunk(chunk: Chunk, joint_names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -37,3 +38,31 @@ def check_chunk(chunk: Chunk, joint_names: tuple[str, ...]) -> tuple[str, str] |
     if chunk.dt <= 0:
         return 'period', f'period {chunk.dt} s, expected > 0'
     return None
+
+
+def check_timing(chunk: Chunk, now: float, tolerance: float,
+                 max_duration: float) -> tuple[str, str] | None:
+    """(kind, reason) when a valid ``chunk`` arriving at ``now`` lies outside any sane window.
+
+    A stamp or start ahead of the clock cannot come from a real observation (another clock, a
+    corrupt message): accepting it would make every later chunk look out of order. A chunk
+    spanning more than ``max_duration``, or ending that long before ``now``, would be mapped
+    onto an unbounded number of ticks.
+    """
+    span = (chunk.horizon - 1) * chunk.dt
+    if span > max_duration:
+        return 'period', (f'{chunk.horizon} actions every {chunk.dt:.6g} s span {span:.6g} s, '
+                          f'expected at most {max_duration:g} s (max_chunk_duration)')
+    for field in ('stamp', 'start_time'):
+        t = float(getattr(chunk, field))
+        if t > now + tolerance:
+            return 'future', (f'{field} {_s(t)} s is {t - now:.6g} s ahead of the executor '
+                              f'clock ({_s(now)} s), tolerance {tolerance:g} s')
+    if chunk.start_time + span < now - max_duration:
+        return 'stale', (f'last action at t={_s(chunk.start_time + span)} s, more than '
+                         f'{max_duration:g} s before now ({_s(now)} s)')
+    return None
+
+
+def _s(t: float) -> str:
+    return f'{t:.6f}' if abs(t) < 1e12 else f'{t:.6g}'
