@@ -110,3 +110,16 @@ def test_errors_name_the_bag_and_the_topic(tmp_path):
         read_episode(bag, _contract())
     with pytest.raises(DataError, match='no such rosbag2 folder'):
         find_bags([tmp_path / 'missing'])
+
+
+def test_the_shipped_contract_is_the_default_and_typos_are_named(tmp_path):
+    from pathlib import Path
+
+    shipped = Path(__file__).parents[1] / 'config' / 'observation_contract.yaml'
+    assert ObservationContract.load(shipped) == ObservationContract()
+    bad = tmp_path / 'contract.yaml'
+    bad.write_text('wrench: null\nimage:\n  hieght: 64\n')
+    with pytest.raises(RtrError, match="contract.yaml: image: expected .*'hieght'"):
+        ObservationContract.load(bad)
+    bad.write_text('wrench: null\n')
+    assert ObservationContract.load(bad).inputs == ('image', 'joint_positions')

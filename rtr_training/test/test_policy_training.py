@@ -105,3 +105,21 @@ def test_rtc_guidance_pulls_a_trained_policy_toward_the_previous_chunk(recorded,
     before = np.abs(free[:6] - rtc.remainder[:6]).mean()
     after = np.abs(guided[:6] - rtc.remainder[:6]).mean()
     assert after < 0.6 * before, (before, after)
+
+
+def test_rtr_train_policy_command(recorded, tmp_path):
+    from rtr_bringup.cli.main import main
+
+    config = tmp_path / 'small.yaml'
+    config.write_text('batch_size: 16\neval_every: 4\npolicy:\n  down_dims: [16, 32]\n'
+                      '  image_channels: [8, 16]\n')
+    out = tmp_path / 'p15.pt'
+    args = ['train', 'policy', '--data', str(recorded / 'bags'), '--policy', 'action_diffusion',
+            '--rate', '15', '--interpolation', 'linear', '--config', str(config), '--steps', '4',
+            '--cache', str(recorded / 'cache'), '--out', str(out), '--no-progress']
+    assert main(args) == 0
+    policy = Policy.load(out)
+    assert (policy.config.action_rate_hz, policy.config.interpolation) == (15.0, 'linear')
+    assert policy.config.down_dims == (16, 32) and policy.training['step'] == 4
+    assert main(['train', 'policy', '--data', str(recorded / 'bags'), '--out',
+                 str(tmp_path / 'x.pt')]) == 2  # latent_diffusion without --vae: one-line error

@@ -1,0 +1,191 @@
+"""Policy benchmark: inference latency and open-loop quality of the diffusion policies.
+
+``inference``: observation -> decoded chunk at batch 1 (``Policy.predict``, which includes
+the observation encoder, ``num_inference_steps`` DDIM steps and the VAE decode), for the
+latent policy and the action-space baselines at the SAME network width; medians over
+repeated calls at 1 and 2 torch threads, plain and with RTC guidance. Trained checkpoints
+are used when given (``--checkpoints``), else freshly initialised ones of the same shapes
+(the cost does not depend on the weights).
+
+``openloop``: every held-out episode (bags not used in training), a chunk is predicted from
+the recorded observation every ``--every`` ticks and compared with the demonstrated actions
+over the chunk's times: deviation (mean |p - g|, rad) and jerk (units/s^3, of each chunk on
+its own; the seams are the executor's business) per policy, with the demonstrations' own
+jerk as the reference row.
+
+Training the checkpoints is the documented command line (docs/policies.md), timed there:
+
+    rtr sim record --task write --episodes 50 --out DATA/train/write   (wipe alike)
+    rtr sim record --task write --episodes 5 --seed 1 --out DATA/heldout/write
+    rtr train vae --data DATA/train/write DATA/train/wipe --out vae.pt
+    rtr train policy --data DATA/train --vae vae.pt --policy latent_diffusion --out latent.pt
+    ...
+
+Run: ``.venv/bin/python benchmarks/bench_policy.py inference [--checkpoints A.pt B.pt ...]``
+     ``.venv/bin/python benchmarks/bench_policy.py openloop --data DATA/heldout --checkpoints
+     latent.pt action60.pt action15_linear.pt action15_cubic.pt``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rtr_core.metrics import jerk_stats
+from rtr_core.policy import Observation, ObservationContract, Policy, PolicyConfig, RTCContext
+from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
+from rtr_training.dataset import PolicyDataset
+
+
+def _label(policy: Policy) -> str:
+    c = policy.config
+    if c.name == 'latent_diffusion':
+        return 'latent_diffusion 60 Hz'
+    rate = f'{c.action_rate_hz:g} Hz'
+    return f'action_diffusion {rate}' + ('' if c.interpolation == 'none'
+                                         else f' + {c.interpolation} -> 60 Hz')
+
+
+def _fresh_policies(down_dims) -> list[Policy]:
+    joints = 7
+    contract = ObservationContract().with_joint_names([f'joint_{i + 1}' for i in range(joints)])
+    unit = MinMaxNormaliser(-np.ones(joints), np.ones(joints))
+    vae = ActionVAE(VAEConfig(action_dim=joints), unit)
+    norms = {'action': unit, 'native': MinMaxNormaliser(-np.ones(8), np.ones(8)),
+             'joint_positions': unit, 'wrench': MinMaxNormaliser(-np.ones(6), np.ones(6))}
+    configs = [PolicyConfig(down_dims=down_dims),
+               PolicyConfig(name='action_diffusion', down_dims=down_dims),
+               PolicyConfig(name='action_diffusion', action_rate_hz=15.0, down_dims=down_dims),
+               PolicyConfig(name='action_diffusion', action_rate_hz=15.0,
+                            interpolation='cubic', down_dims=down_dims)]
+    return [Policy(c, contract, norms, vae) for c in configs]
+
+
+def _observation(policy: Policy, rng) -> Observation:
+    c = policy.contract
+    return Observation(
+        stamp=100.0, joint_positions=rng.uniform(-1, 1, len(policy.joint_names)),
+        image=rng.integers(0, 255, (c.image.height, c.image.width, 3), dtype=np.uint8)
+        if c.image else None, wrench=rng.normal(size=6) if c.wrench else None)
+
+
+def _time(fn, repeats: int) -> np.ndarray:
+    for _ in range(3):
+        fn()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return np.asarray(out) * 1e3
+
+
+def inference(args) -> None:
+    policies = ([Policy.load(p) for p in args.checkpoints] if args.checkpoints
+                else _fresh_policies(tuple(args.down_dims)))
+    rng = np.random.default_rng(0)
+    print(f'machine: {platform.node()} {platform.processor() or platform.machine()}, '
+          f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; torch '
+          f'{torch.__version__}; repeats {args.repeats}')
+    print('| policy | U-Net width | params | sequence | DDIM steps | threads | median ms | '
+          'p90 ms | RTC median ms |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    rows = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for policy in policies:
+            obs = _observation(policy, rng)
+            dt = policy.output_dt
+            first = policy.predict(obs, seed=0)
+            rtc = RTCContext(first.positions[:24] + 0.01, inference_delay=max(1, round(
+                0.1 / dt)))
+            plain = _time(lambda p=policy, o=obs: p.predict(o), args.repeats)
+            guided = _time(lambda p=policy, o=obs, r=rtc: p.predict(o, rtc=r),
+                           max(5, args.repeats // 3))
+            params = sum(x.numel() for x in policy.model.parameters()) / 1e6
+            seq = 'x'.join(map(str, policy.representation.native_shape))
+            rows[(threads, _label(policy))] = float(np.median(plain))
+            print(f'| {_label(policy)} | {list(policy.config.down_dims)} | {params:.2f} M | '
+                  f'{seq} | {policy.config.num_inference_steps} | {threads} | '
+                  f'{np.median(plain):.1f} | {np.percentile(plain, 90):.1f} | '
+                  f'{np.median(guided):.1f} |')
+    for threads in (1, 2):
+        latent = rows.get((threads, 'latent_diffusion 60 Hz'))
+        action = rows.get((threads, 'action_diffusion 60 Hz'))
+        if latent and action:
+            print(f'\n{threads} thread(s): action_diffusion 60 Hz / latent_diffusion = '
+                  f'{action / latent:.2f}x')
+
+
+def openloop(args) -> None:
+    torch.set_num_threads(args.threads)
+    policies = [Policy.load(p) for p in args.checkpoints]
+    contract = policies[0].contract
+    horizon = max(p.config.horizon for p in policies)
+    dataset = PolicyDataset.from_bags(args.data, contract, horizon, cache_dir=args.cache)
+    dt = contract.control_dt
+    picks = np.flatnonzero((dataset.tick_rows - np.concatenate(
+        [[0], np.cumsum([e.length for e in dataset.episodes])[:-1]])[dataset.episode_of])
+        % args.every == 0)
+    truth = dataset.windows(picks)
+    print(f'{len(dataset.episodes)} held-out episodes, {len(picks)} chunks (one every '
+          f'{args.every} ticks), load average {os.getloadavg()[0]:.1f}')
+    print('| policy | deviation mean rad | deviation p95 rad | jerk mean rad/s^3 | '
+          'jerk p95 rad/s^3 | jerk vs demonstrations |')
+    print('|---|---|---|---|---|---|')
+    demo = [jerk_stats(w, dt) for w in truth]
+    demo_mean = float(np.mean([j['mean'] for j in demo]))
+    print(f'| demonstrations | 0 | 0 | {demo_mean:.1f} | '
+          f'{np.mean([j["p95"] for j in demo]):.1f} | 1.00 |')
+    results = {}
+    for policy in policies:
+        positions = []
+        for i in range(0, len(picks), args.batch):
+            obs = [dataset.observation(int(k)) for k in picks[i:i + args.batch]]
+            positions.append(policy.predict_positions(obs, seed=args.seed + i))
+        positions = np.concatenate(positions)
+        step = round(policy.output_dt / dt)
+        gt = truth[:, ::step][:, :positions.shape[1]]
+        dev = np.abs(positions - gt).mean(axis=(1, 2))
+        jerks = [jerk_stats(p, policy.output_dt) for p in positions]
+        jm = float(np.mean([j['mean'] for j in jerks]))
+        results[_label(policy)] = (float(dev.mean()), jm)
+        print(f'| {_label(policy)} | {dev.mean():.4f} | {np.percentile(dev, 95):.4f} | '
+              f'{jm:.1f} | {np.mean([j["p95"] for j in jerks]):.1f} | '
+              f'{jm / demo_mean:.2f} |')
+    latent = results.get('latent_diffusion 60 Hz')
+    action = results.get('action_diffusion 60 Hz')
+    if latent and action:
+        print(f'\nlatent vs action-space 60 Hz: jerk {action[1] / latent[1]:.2f}x lower, '
+              f'deviation {latent[0] / action[0]:.2f}x of the action-space one')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='what', required=True)
+    p = sub.add_parser('inference')
+    p.add_argument('--checkpoints', nargs='*')
+    p.add_argument('--down-dims', type=int, nargs='+', default=list(PolicyConfig().down_dims))
+    p.add_argument('--repeats', type=int, default=30)
+    p.set_defaults(func=inference)
+    p = sub.add_parser('openloop')
+    p.add_argument('--data', nargs='+', required=True, help='held-out bags or folders')
+    p.add_argument('--checkpoints', nargs='+', required=True)
+    p.add_argument('--every', type=int, default=24, help='ticks between predicted chunks')
+    p.add_argument('--batch', type=int, default=64)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--cache', type=Path, help='dataset cache folder')
+    p.set_defaults(func=openloop)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == '__main__':
+    main()
