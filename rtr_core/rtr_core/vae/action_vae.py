@@ -26,8 +26,8 @@ class ActionVAE:
     a millisecond for a (48, 7) chunk (see ``benchmarks/bench_vae.py``).
 
     For gradient-based latent optimisation use the torch pieces: ``vae.net`` works on
-    normalised (B, H, D) tensors and (B, L, C) latents; ``vae.normalise`` and
-    ``vae.denormalise`` convert data-unit tensors.
+    normalised (B, H, D) tensors and (B, L, C) latents, its weights frozen so gradients reach
+    only the latent; ``vae.normalise`` and ``vae.denormalise`` convert data-unit tensors.
     """
 
     def __init__(self, config: VAEConfig, normaliser: MinMaxNormaliser,
@@ -43,7 +43,9 @@ class ActionVAE:
         self.config = config
         self.normaliser = normaliser
         self.action_names = names
-        self.net = (net if net is not None else ActionVAENet(config)).eval()
+        # frozen: gradients of a latent-space refinement flow to the latent only (training
+        # code unfreezes the weights explicitly)
+        self.net = (net if net is not None else ActionVAENet(config)).eval().requires_grad_(False)
         self._centre, self._scale = normaliser.torch_params()
 
     # --- shape ------------------------------------------------------------------------------

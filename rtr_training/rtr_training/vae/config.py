@@ -21,7 +21,7 @@ class VAETrainingConfig:
     weight_decay: float = 1e-4
     warmup_steps: int = 100
     kl_weight: float = 1e-6
-    jerk_weight: float = 10.0  # see loss.vae_loss; 0 gives the seed's objective
+    jerk_weight: float = 100.0  # see loss.vae_loss; 0 gives the seed's objective
     stride: int = 1
     val_fraction: float = 0.15
     eval_every: int = 500

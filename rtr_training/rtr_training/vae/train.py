@@ -94,6 +94,7 @@ def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str |
         if vae.config.action_dim != train[0].dim:
             raise TrainingStateError(f'{state_file}: trained on {vae.config.action_dim} action '
                                      f'dims, the data has {train[0].dim}')
+    net.requires_grad_(True)
     state.extra.update(vae_config=vae.config.to_dict(), normaliser=normaliser.to_dict())
 
     data = torch.from_numpy(normaliser.normalise(train_set.data).astype(np.float32))
@@ -137,7 +138,8 @@ def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str |
                              title='action VAE (normalised units)', ylabel='L1')
     bar.close()
     seconds = time.perf_counter() - t0
-    net.eval()
+    optimizer.zero_grad(set_to_none=True)
+    net.eval().requires_grad_(False)
     report = reconstruction_report(vae, val_set.windows())
     vae.save(ckpt, report=report.to_dict())
     write_text(report_file, json.dumps({'vae_hash': vae.hash, 'steps': config.steps,

@@ -1,0 +1,144 @@
+"""Action VAE benchmark (issue 3): speed of one chunk, and precision and smoothness on LASA
+shapes held out from training, with the representation comparison.
+
+    .venv/bin/python benchmarks/bench_vae.py            # timing + LASA (about 5 min)
+    .venv/bin/python benchmarks/bench_vae.py --ablation # + seed-like variants, same budget
+
+Prints markdown tables for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rtr_core.evaluation.representation import compare_representations, format_comparison
+from rtr_core.metrics import jerk
+from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
+from rtr_training.data import WindowSet, split_by_trajectory
+from rtr_training.data.lasa import HELD_OUT, TRAINING, lasa_trajectories
+from rtr_training.vae import VAETrainingConfig, train_vae
+
+
+def machine() -> str:
+    cpu = platform.processor() or 'unknown CPU'
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    date = subprocess.run(['date'], capture_output=True, text=True).stdout.strip()
+    load = ', '.join(f'{v:.2f}' for v in os.getloadavg())
+    return (f'{date}; nproc {os.cpu_count()}; {cpu}; load average at start {load}; '
+            f'torch {torch.__version__}')
+
+
+def timing(calls: int = 2000) -> str:
+    """Single-chunk calls on one thread; timing does not depend on the weights' values."""
+    torch.set_num_threads(1)
+    rows = ['| call (one thread) | median ms | p95 ms | p99 ms |', '|---|---|---|---|']
+    for name, cfg in (('default conv, (48, 7)', VAEConfig(action_dim=7)),
+                      ('seed MLP decoder, (48, 7)', VAEConfig(action_dim=7, decoder='mlp'))):
+        vae = ActionVAE(cfg, MinMaxNormaliser(-np.ones(7), np.ones(7)))
+        x = np.random.default_rng(0).uniform(-1, 1, (48, 7))
+        z = vae.encode(x)
+        calls_by_name = {
+            'encode': lambda vae=vae, x=x: vae.encode(x),
+            'decode': lambda vae=vae, z=z: vae.decode(z),
+            'decode(encode(x))': lambda vae=vae, x=x: vae.decode(vae.encode(x)),
+            'reconstruct(x)': lambda vae=vae, x=x: vae.reconstruct(x),
+        }
+        for call, fn in calls_by_name.items():
+            for _ in range(50):
+                fn()
+            ts = []
+            for _ in range(calls):
+                t0 = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t0)
+            ms = np.array(ts) * 1e3
+            rows.append(f'| {name}: {call} | {np.median(ms):.3f} | '
+                        f'{np.percentile(ms, 95):.3f} | {np.percentile(ms, 99):.3f} |')
+    return '\n'.join(rows)
+
+
+def per_shape(vae: ActionVAE) -> tuple[str, float]:
+    """Reconstruction of every stride-1 window of the 7 demos of each held-out shape."""
+    rows = ['| held-out shape | windows | error median (mm) | mean | p95 | input jerk (m/s^3) | '
+            'recon jerk | ratio |', '|---|---|---|---|---|---|---|---|']
+    all_err, all_ji, all_jr = [], [], []
+    for shape in HELD_OUT:
+        w = WindowSet(lasa_trajectories((shape,)), vae.horizon).windows()
+        r = vae.reconstruct(w)
+        err = np.linalg.norm(r - w, axis=-1).reshape(-1) * 1e3
+        ji = np.linalg.norm(jerk(w, vae.dt), axis=-1).mean()
+        jr = np.linalg.norm(jerk(r, vae.dt), axis=-1).mean()
+        all_err.append(err)
+        all_ji.append(ji * len(w))
+        all_jr.append(jr * len(w))
+        rows.append(f'| {shape} | {len(w)} | {np.median(err):.3f} | {err.mean():.3f} | '
+                    f'{np.percentile(err, 95):.3f} | {ji:.3f} | {jr:.3f} | {jr / ji:.2f} |')
+    err = np.concatenate(all_err)
+    ratio = sum(all_jr) / sum(all_ji)
+    rows.append(f'| **all held-out** | {sum(len(e) for e in all_err) // vae.horizon} | '
+                f'**{np.median(err):.3f}** | {err.mean():.3f} | {np.percentile(err, 95):.3f} '
+                f'| | | **{ratio:.2f}** |')
+    return '\n'.join(rows), float(np.median(err))
+
+
+def train(out: Path, vae_config: VAEConfig, config: VAETrainingConfig):
+    trajectories = lasa_trajectories(TRAINING)
+    tr, va = split_by_trajectory(trajectories, config.val_fraction, config.seed)
+    return train_vae(tr, va, out, vae_config, config)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--steps', type=int, default=VAETrainingConfig().steps)
+    parser.add_argument('--ablation', action='store_true',
+                        help='also train seed-like variants for the same number of steps')
+    parser.add_argument('--out', type=Path, help='keep the trained checkpoint here')
+    args = parser.parse_args()
+    print(f'machine: {machine()}\n')
+    print(timing(), '\n')
+
+    variants = {'ours (conv decoder, L1 + jerk term)': (VAEConfig(), VAETrainingConfig())}
+    if args.ablation:
+        variants['conv decoder, no jerk term'] = (VAEConfig(), VAETrainingConfig(jerk_weight=0))
+        variants['seed-like (MLP decoder, latent 12x10, no jerk term)'] = (
+            VAEConfig(decoder='mlp', latent_channels=10), VAETrainingConfig(jerk_weight=0))
+    summary = ['| variant | train s | steps | held-out error median (mm) | jerk ratio | '
+               'rep. table below |', '|---|---|---|---|---|---|']
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, (vae_config, config)) in enumerate(variants.items()):
+            config = dataclasses.replace(config, steps=args.steps, progress=False)
+            out = args.out if (i == 0 and args.out) else Path(tmp) / f'vae{i}.pt'
+            result = train(out, vae_config, config)
+            shapes, median = per_shape(result.vae)
+            held_out = [t.positions for t in lasa_trajectories(HELD_OUT)]
+            reps = compare_representations(result.vae, held_out)
+            summary.append(f'| {name} | {result.seconds:.0f} | {config.steps} | {median:.3f} | '
+                           f'{reps[0].jerk_ratio:.2f} | {i} |')
+            print(f'## [{i}] {name}: trained {config.steps} steps in {result.seconds:.0f} s '
+                  f'(1 torch thread), VAE hash {result.vae.hash}\n')
+            print(f'validation split of the training shapes:\n{result.report.table()}\n')
+            print(shapes, '\n')
+            print('representation comparison on the held-out shapes (chunks of 48 at 60 Hz, '
+                  'consecutive windows):\n')
+            print(format_comparison(reps), '\n')
+    print('\n'.join(summary))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,21 @@
+import pytest
+
+from rtr_core.vae import VAEConfig
+from rtr_training.data.lasa import lasa_trajectories
+from rtr_training.vae import VAETrainingConfig, train_vae
+
+#: A short real-data run shared by the tests: 8 LASA shapes, demos 0-4 to train, 5-6 to
+#: validate; the benchmark trains longer and tests on shapes never seen.
+SHAPES = ('Angle', 'BendedLine', 'CShape', 'JShape', 'Khamesh', 'NShape', 'Spoon', 'Worm')
+STEPS = 800
+
+
+@pytest.fixture(scope='session')
+def lasa_run(tmp_path_factory):
+    train = lasa_trajectories(SHAPES, demos=range(5))
+    val = lasa_trajectories(SHAPES, demos=(5, 6))
+    # a higher learning rate and small batches: most of the precision in about 10 s
+    config = VAETrainingConfig(steps=STEPS, batch_size=64, lr=3e-3, warmup_steps=50,
+                               eval_every=STEPS // 2, progress=False)
+    out = tmp_path_factory.mktemp('vae') / 'vae.pt'
+    return train_vae(train, val, out, VAEConfig(), config)
