@@ -24,6 +24,52 @@ def add_parser(sub) -> None:
     chunks.add_argument('--reference-topic', default='/rtr/reference',
                         help='JointState reference for deviation (used if in the bag)')
     chunks.set_defaults(func=run_chunks)
+    _add_open_loop(eval_sub)
+
+
+def _add_open_loop(eval_sub) -> None:
+    p = eval_sub.add_parser(
+        'open-loop', help='predict chunks on recorded observations and compare them with the '
+        'recorded actions (deviation, in-chunk jerk, between-chunk overlap)')
+    p.add_argument('--bag', nargs='+', required=True, metavar='DIR',
+                   help='rosbag2 recordings (or folders of them) with the policy\'s inputs and '
+                   'the commanded actions')
+    p.add_argument('--policy', required=True, metavar='CKPT', help='policy checkpoint')
+    p.add_argument('--vae', help='action VAE of a latent policy (default: the path stored in '
+                   'the checkpoint)')
+    p.add_argument('--interpolation', choices=('none', 'linear', 'cubic'),
+                   help='a 15 Hz policy: evaluate it upsampled this way (default: as trained)')
+    p.add_argument('--stride', type=int, default=24, help='ticks between predicted chunks')
+    p.add_argument('--seed', type=int, default=0, help='sampling seed')
+    p.add_argument('--out', required=True, help='output folder')
+    p.set_defaults(func=run_open_loop)
+
+
+def run_open_loop(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    import torch
+
+    from rtr_bringup.demo.closed_loop import with_interpolation
+    from rtr_core.evaluation.open_loop import evaluate_open_loop, write_open_loop
+    from rtr_core.policy import Policy
+    from rtr_training.dataset import PolicyDataset
+
+    torch.set_num_threads(1)
+    policy = Policy.load(args.policy, vae=args.vae)
+    if args.interpolation:
+        policy = with_interpolation(policy, args.interpolation)
+    with tempfile.TemporaryDirectory() as cache:
+        dataset = PolicyDataset.from_bags(args.bag, policy.contract, policy.config.horizon,
+                                          cache)
+        result = evaluate_open_loop(policy, dataset, args.stride, args.seed)
+    name = Path(args.policy).stem
+    written = write_open_loop(args.out, {name: result},
+                              f'Open-loop evaluation of {args.policy}')
+    print(written[0].read_text())
+    print(f'wrote {len(written)} files to {args.out}')
+    return 0
 
 
 def run_chunks(args) -> int:

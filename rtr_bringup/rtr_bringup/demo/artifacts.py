@@ -1,0 +1,179 @@
+"""The demo's trained artifacts: reuse those whose config key matches, else record and train.
+
+An artifact (the VAE, each policy) is identified by a key: the hash of every config that
+produces it (training data, model, training). Lookup order: the committed checkpoints
+(``checkpoints/demo``, what makes the default demo fast), then this run folder's own
+``artifacts/``. Anything missing or stale is trained with the same functions as ``rtr train
+vae`` / ``rtr train policy`` on expert demonstrations recorded as by ``rtr sim record``.
+``--retrain`` ignores both caches; ``--save-checkpoints`` copies what was used into the
+checkpoints folder with a manifest (key, command, seeds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rtr_core.atomic import write_text
+from rtr_core.config import to_dict
+from rtr_core.errors import RtrError
+from rtr_core.policy import Policy
+from rtr_core.vae import ActionVAE
+
+from .config import POLICIES, DemoConfig, policy_key, vae_key
+
+MANIFEST = 'manifest.json'
+COMMAND = 'rtr demo --retrain --save-checkpoints'
+
+
+@dataclass
+class Artifacts:
+    vae: ActionVAE
+    policies: dict[str, Policy]
+    paths: dict[str, Path]
+    origin: dict[str, str]  # artifact -> 'committed' | 'cached' | 'trained'
+    train_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def task_config(config: DemoConfig):
+    from rtr_sim.tasks import WriteConfig
+
+    d = config.data
+    return WriteConfig(shapes=d.shapes, offset=d.offset, rotation=d.rotation)
+
+
+def record_config(config: DemoConfig, seed: int, render: bool = True):
+    from rtr_sim.recording import RecordConfig
+    from rtr_sim.runner import RunnerConfig
+
+    return RecordConfig(task=config.data.task, seed=seed, runner=RunnerConfig(render=render),
+                        task_config=task_config(config))
+
+
+def record(config: DemoConfig, out: Path, episodes: int, seed: int, log) -> list[dict]:
+    """Expert demonstrations as rosbag2 (resumes a partly recorded folder)."""
+    from rtr_sim.recording import record_dataset
+
+    t0 = time.perf_counter()
+    metas = record_dataset(out, episodes, record_config(config, seed),
+                           workers=config.data.workers, progress=False)
+    ok = sum(m['success'] for m in metas)
+    log(f'  {out}: {len(metas)} expert episodes ({ok} successful) in '
+        f'{time.perf_counter() - t0:.0f} s')
+    return metas
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise RtrError(f'{path}: not valid JSON ({exc}); delete it or run with --retrain') \
+            from exc
+
+
+def _find(name: str, key: str, folders: list[tuple[str, Path]]) -> tuple[str, Path] | None:
+    for origin, folder in folders:
+        entry = read_manifest(folder).get(name)
+        if entry and entry.get('key') == key and (folder / entry['file']).is_file():
+            return origin, folder / entry['file']
+    return None
+
+
+def _record_entry(folder: Path, name: str, entry: dict) -> None:
+    manifest = read_manifest(folder)
+    manifest[name] = entry
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + '\n')
+
+
+def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
+            save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Artifacts:
+    """The VAE and the policies of :data:`POLICIES`, loaded or trained."""
+    import torch
+
+    committed = Path(config.checkpoints)
+    own = run_dir / 'artifacts'
+    folders = [] if retrain else [('committed', committed), ('cached', own)]
+    keys = {'vae': vae_key(config), **{n: policy_key(config, n) for n in POLICIES}}
+    found = {n: _find(n, k, folders) for n, k in keys.items()}
+    paths, origin, seconds = {}, {}, {}
+    missing = [n for n, f in found.items() if f is None]
+    train_bags = run_dir / 'data' / 'train'
+    if missing:
+        log(f'training {", ".join(missing)} (no artifact with a matching config key)')
+        record(config, train_bags, config.data.train_episodes, config.data.seed, log)
+        own.mkdir(parents=True, exist_ok=True)
+    for name, hit in found.items():
+        if hit is not None:
+            origin[name], paths[name] = hit
+    threads = torch.get_num_threads()
+    try:
+        if found['vae'] is None:
+            from rtr_training.dataset import find_bags
+            from rtr_training.vae import train_vae_from_paths
+
+            t0 = time.perf_counter()
+            vae_cfg = dataclasses.replace(config.training.vae, dt=1.0 / 60.0)
+            result = train_vae_from_paths(find_bags([train_bags]), own / 'vae.pt', vae_cfg,
+                                          config.training.vae_training)
+            seconds['vae'] = time.perf_counter() - t0
+            paths['vae'], origin['vae'] = own / 'vae.pt', 'trained'
+            _record_entry(own, 'vae', _entry(config, 'vae', keys['vae'], result.vae.hash,
+                                             seconds['vae']))
+            log(f'  vae: {config.training.vae_training.steps} steps in {seconds["vae"]:.0f} s, '
+                f'hash {result.vae.hash}')
+        vae = ActionVAE.load(paths['vae'])
+        policies = {}
+        for name in POLICIES:
+            if found[name] is None or (name == 'latent_60hz' and found['vae'] is None):
+                from rtr_training.policy import train_policy
+
+                t0 = time.perf_counter()
+                out = own / f'{name}.pt'
+                policies[name] = train_policy(
+                    [train_bags], out, config.training.policy_config(name),
+                    vae_path=paths['vae'], cache_dir=run_dir / 'data' / 'cache',
+                    progress=False, log=lambda m: log(f'  {m}'))
+                seconds[name] = time.perf_counter() - t0
+                paths[name], origin[name] = out, 'trained'
+                _record_entry(own, name, _entry(config, name, keys[name],
+                                                policies[name].version, seconds[name]))
+            else:
+                policies[name] = Policy.load(paths[name], vae=vae)
+    finally:
+        torch.set_num_threads(threads)
+    if save_checkpoints:
+        _save(committed, paths, own)
+        log(f'saved the artifacts and {MANIFEST} to {committed}')
+    return Artifacts(vae, policies, paths, origin, seconds)
+
+
+def _entry(config: DemoConfig, name: str, key: str, content_hash: str, seconds: float) -> dict:
+    seeds = {'data_seed': config.data.seed, 'episodes': config.data.train_episodes}
+    if name == 'vae':
+        training = to_dict(config.training.vae_training)
+    else:
+        training = to_dict(config.training.policy_config(name))
+    return {'file': f'{name}.pt', 'key': key, 'content_hash': content_hash,
+            'command': COMMAND, 'training': training, 'seeds': seeds,
+            'train_seconds': round(seconds, 1),
+            'trained_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+
+
+def _save(folder: Path, paths: dict[str, Path], own: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = read_manifest(own)
+    for name, path in paths.items():
+        if path.parent.resolve() == folder.resolve():
+            continue
+        if name not in source:
+            raise RtrError(f'{own / MANIFEST}: no entry for {name}; nothing to save')
+        shutil.copyfile(path, folder / f'{name}.pt')
+        _record_entry(folder, name, source[name])

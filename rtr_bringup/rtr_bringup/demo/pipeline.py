@@ -1,0 +1,205 @@
+"""``rtr demo``: artifacts, held-out recordings, closed-loop runs, open loop, report.
+
+Stages, each timed and printed:
+
+1. artifacts: the VAE and the policies (committed/cached when their config key matches,
+   else demonstrations are recorded and everything is trained; see :mod:`.artifacts`);
+2. held-out expert recordings (seeds no training episode uses) for the open-loop evaluation;
+3. closed-loop episodes on the same held-out seeds for every configuration of
+   ``config.runs``, each logged as a rosbag2 (``bags/<run>/write_<i>``);
+4. open-loop evaluation of each policy on the held-out recordings;
+5. the report: ``report.md``, ``summary.json``, ``summary.md`` and the PNGs, all written
+   atomically into ``runs/<name>/``, the summary table printed at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from rtr_core.atomic import write_text
+
+from . import report
+from .artifacts import Artifacts, prepare, record, record_config
+from .closed_loop import ClosedLoop
+from .config import DemoConfig
+from .metrics import episode_metrics, summary_row, summary_table
+
+OPEN_LOOP_POLICIES = (('latent_60hz', 'none'), ('action_60hz', 'none'),
+                      ('action_15hz', 'cubic'), ('action_15hz', 'linear'))
+
+
+def _eval_seeds(config: DemoConfig) -> list[int]:
+    from rtr_sim.recording import episode_seed
+
+    return [episode_seed(config.data.eval_seed, i) for i in range(config.data.eval_episodes)]
+
+
+def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
+                    log: Callable[[str], None] = print) -> tuple[dict, dict, dict]:
+    """Every configuration on every held-out episode: (summary rows, per-episode metrics,
+    the first episode's log per run, for the figures)."""
+    import torch
+
+    from rtr_sim.runner import SimRunner
+
+    from .artifacts import task_config
+
+    rows, per_run, first = {}, {}, {}
+    seeds = _eval_seeds(config)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with SimRunner(config.data.task, record_config(config, 0).runner,
+                       task_config(config)) as sim:
+            for run in config.runs:
+                t0 = time.perf_counter()
+                loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
+                                  vae=artifacts.vae)
+                metrics = []
+                for i, seed in enumerate(seeds):
+                    bag = run_dir / 'bags' / run.name / f'{config.data.task}_{i:04d}'
+                    episode = loop.episode(seed, bag)
+                    metrics.append(episode_metrics(episode, loop.period))
+                    if i == 0:
+                        first[run.name] = episode
+                rows[run.name] = summary_row(metrics)
+                per_run[run.name] = metrics
+                r = rows[run.name]
+                log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} '
+                    f's: success {r["success"]:.0%}, deviation {r["deviation_mm"]:.2f} mm, '
+                    f'jerk {r["jerk_mean"]:.0f}, seam gap ratio {r["seam_gap_ratio"]:.2f}, '
+                    f'stall {r["stall_fraction"]:.3f}')
+    finally:
+        torch.set_num_threads(threads)
+    return rows, per_run, first
+
+
+def run_open_loop(config: DemoConfig, artifacts: Artifacts, bags: Path, out: Path) -> str:
+    """Open-loop metrics of each policy on the held-out recordings; returns the table."""
+    from rtr_core.evaluation.open_loop import (
+        evaluate_open_loop,
+        open_loop_table,
+        write_open_loop,
+    )
+    from rtr_training.dataset import PolicyDataset
+
+    from .closed_loop import with_interpolation
+
+    results = {}
+    datasets = {}
+    for name, execution in OPEN_LOOP_POLICIES:
+        if name not in artifacts.policies:
+            continue
+        policy = with_interpolation(artifacts.policies[name], execution)
+        key = (policy.contract.hash, policy.config.horizon)
+        if key not in datasets:
+            datasets[key] = PolicyDataset.from_bags([bags], policy.contract,
+                                                    policy.config.horizon, out / 'cache')
+        label = name if execution == 'none' else f'{name}_{execution}'
+        results[label] = evaluate_open_loop(policy, datasets[key], config.open_loop_stride,
+                                            config.seed)
+    write_open_loop(out, results, 'Open-loop evaluation on held-out expert recordings')
+    return open_loop_table({k: r.metrics for k, r in results.items()})
+
+
+def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool = False,
+             log: Callable[[str], None] = print) -> Path:
+    """The whole demo; returns the run folder (``runs/<name>``)."""
+    t_start = time.perf_counter()
+    run_dir = Path(config.runs_dir) / config.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    timings = {}
+
+    log('[1/5] artifacts (VAE and policies)')
+    t0 = time.perf_counter()
+    artifacts = prepare(config, run_dir, retrain, save_checkpoints, log)
+    timings['artifacts'] = time.perf_counter() - t0
+    for name, origin in artifacts.origin.items():
+        log(f'  {name:12s} {origin:9s} {artifacts.paths[name]}')
+
+    log('[2/5] held-out expert recordings')
+    t0 = time.perf_counter()
+    eval_bags = run_dir / 'data' / 'eval'
+    record(config, eval_bags, config.data.eval_episodes, config.data.eval_seed, log)
+    timings['recordings'] = time.perf_counter() - t0
+
+    log(f'[3/5] closed loop: {len(config.runs)} configurations x '
+        f'{config.data.eval_episodes} held-out episodes')
+    t0 = time.perf_counter()
+    rows, per_run, first = run_closed_loop(config, artifacts, run_dir, log)
+    timings['closed_loop'] = time.perf_counter() - t0
+
+    log('[4/5] open-loop evaluation')
+    t0 = time.perf_counter()
+    open_loop = run_open_loop(config, artifacts, eval_bags, run_dir / 'open_loop')
+    timings['open_loop'] = time.perf_counter() - t0
+
+    log('[5/5] report')
+    t0 = time.perf_counter()
+    async_runs = [r.name for r in config.runs if r.asynchronous]
+    checks = report.check_targets(rows, async_runs)
+    text = report.paragraph(rows, checks, async_runs)
+    figures = {
+        'Tool-tip speed over time (grey: the expert plan; red lines: chunk hand-overs). '
+        'Stop-and-go shows as the speed dropping to zero, seams as spikes.':
+            report.plot_speed(first, run_dir / 'speed.png').name,
+        'Commanded velocity of the most moving joint around a mid-episode hand-over.':
+            report.plot_seams(first, run_dir / 'seams.png').name,
+        'Traced shapes: ink (blue) over the shape to write (grey), first held-out episode.':
+            report.plot_traced(first, run_dir / 'traced.png').name,
+    }
+    timings['report'] = time.perf_counter() - t0
+    timings['total'] = time.perf_counter() - t_start
+    notes = _notes(config, artifacts, timings)
+    md = report.report_markdown(f'rtr demo: {config.name}', rows, checks, text, figures, notes,
+                                open_loop=open_loop)
+    write_text(run_dir / 'report.md', md)
+    write_text(run_dir / 'summary.md', summary_table(rows))
+    write_text(run_dir / 'summary.json', json.dumps(
+        {'rows': rows, 'targets': [{'target': c[0], 'met': c[1], 'numbers': c[2]}
+                                   for c in checks],
+         'per_episode': per_run, 'timings_s': timings, 'origin': artifacts.origin},
+        indent=2, sort_keys=True, default=_json))
+    log('')
+    log(summary_table(rows))
+    for name, met, numbers in checks:
+        log(f'{ {True: "met", False: "NOT MET", None: "n/a"}[met]:8s} {name}: {numbers}')
+    log(f'\nwrote {run_dir / "report.md"} ({timings["total"]:.0f} s)')
+    return run_dir
+
+
+def _notes(config: DemoConfig, artifacts: Artifacts, timings: dict) -> list[str]:
+    d, lat = config.data, config.latency
+    origin = ', '.join(f'{k}: {v}' for k, v in artifacts.origin.items())
+    train = ', '.join(f'{k} {v:.0f} s' for k, v in artifacts.train_seconds.items())
+    return [
+        f'Task `{d.task}`, shapes {", ".join(d.shapes)} (offset +-{d.offset * 1e3:.0f} mm, '
+        f'rotation +-{d.rotation:.0f} deg); policies trained on {d.train_episodes} expert '
+        f'episodes (seed {d.seed}); evaluated on {d.eval_episodes} held-out episodes (seed '
+        f'{d.eval_seed}: other human demonstrations of the shapes, other speeds).',
+        f'Asynchronous runs: trigger at {config.trigger_threshold} planned actions left, '
+        f'observation-to-chunk latency uniform in [{lat.low:.2f}, {lat.high:.2f}] s per chunk '
+        f'(simulated time; the policy\'s own compute time on this machine is the "inference '
+        f'ms" column). Sync runs wait for the chunk to finish, then for the same latency.',
+        f'Executor: the deployed configuration (rtr_bringup/config/rtr_nodes.yaml: the arm\'s '
+        f'limits, 60 Hz, {config.window_duration:.2f} s JTC windows) with each run\'s strategy.',
+        f'Artifacts: {origin}' + (f'; trained here: {train}' if train else '') + '.',
+        'Stage times: ' + ', '.join(f'{k} {v:.0f} s' for k, v in timings.items()) + '.',
+        f'Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python '
+        f'{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end.',
+    ]
+
+
+def _json(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f'not JSON serialisable: {type(value).__name__}')

@@ -1,0 +1,231 @@
+"""The demo end to end with real parts: expert bags recorded in MuJoCo, a VAE and three
+policies trained for a few steps by rtr_training, closed-loop episodes through the real
+ChunkExecutor and SimRunner logged as real rosbag2 files, open-loop evaluation, the report."""
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault('MUJOCO_GL', 'egl')  # before MuJoCo is first imported
+
+from rtr_bringup.demo.closed_loop import bringup_config  # noqa: E402
+from rtr_bringup.demo.config import DemoConfig, policy_key, vae_key  # noqa: E402
+from rtr_core.config import ConfigError  # noqa: E402
+
+TOPICS = {
+    '/camera/camera/color/image_raw', '/camera/camera/color/camera_info', '/joint_states',
+    '/force_torque_sensor_broadcaster/wrench', '/joint_trajectory_controller/joint_trajectory',
+    '/rtr/action_chunk', '/rtr/executor_state',
+}
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """The tiny demo configuration, its artifacts trained from scratch and saved as
+    checkpoints, and one held-out expert recording."""
+    from rtr_bringup.demo.artifacts import prepare, record
+
+    root = tmp_path_factory.mktemp('demo')
+    config = dataclasses.replace(DemoConfig.load(bringup_config('demo_tiny.yaml')),
+                                 runs_dir=str(root / 'runs'), checkpoints=str(root / 'ckpt'))
+    run_dir = root / 'runs' / config.name
+    messages = []
+    artifacts = prepare(config, run_dir, save_checkpoints=True, log=messages.append)
+    record(config, run_dir / 'data' / 'eval', 1, config.data.eval_seed, messages.append)
+    return config, artifacts, run_dir
+
+
+def test_demo_configs_load_and_keys_follow_what_trains():
+    full = DemoConfig.load(bringup_config('demo.yaml'))
+    tiny = DemoConfig.load(bringup_config('demo_tiny.yaml'))
+    assert [r.name for r in full.runs] == [
+        '15hz_stop_and_go', '15hz_interpolated', 'direct_60hz', 'latent_60hz', 'naive',
+        'weighted_average', 'temporal_ensemble', 'rtc', 'rtr_paper', 'rtr']
+    assert tiny.training.policy.steps == 40 and tiny.training.policy.policy.down_dims == (32, 64)
+    more_eval = dataclasses.replace(full, data=dataclasses.replace(full.data, eval_episodes=9))
+    assert policy_key(more_eval, 'latent_60hz') == policy_key(full, 'latent_60hz')
+    longer = dataclasses.replace(full, training=dataclasses.replace(
+        full.training, policy=dataclasses.replace(full.training.policy, steps=10)))
+    assert policy_key(longer, 'action_60hz') != policy_key(full, 'action_60hz')
+    assert vae_key(longer) == vae_key(full)
+
+
+def test_demo_config_errors_name_the_field(tmp_path):
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('runs:\n  - {name: x, strategy: fastest}\n')
+    with pytest.raises(ConfigError, match='strategy=.fastest.'):
+        DemoConfig.load(bad)
+    bad.write_text('data: {episodes: 3}\n')
+    with pytest.raises(ConfigError, match=r'bad.yaml.*data.episodes'):
+        DemoConfig.load(bad)
+    bad.write_text('runs:\n  - {name: x, policy: latent_60hz, execution: hold}\n')
+    with pytest.raises(ConfigError, match='15 Hz policy only'):
+        DemoConfig.load(bad)
+
+
+def test_artifacts_are_trained_saved_and_reused_by_key(tiny):
+    from rtr_bringup.demo.artifacts import MANIFEST, prepare
+    from rtr_core.policy import Observation
+
+    config, artifacts, run_dir = tiny
+    assert set(artifacts.origin.values()) == {'trained'}
+    manifest = json.loads((Path(config.checkpoints) / MANIFEST).read_text())
+    assert set(manifest) == {'vae', 'latent_60hz', 'action_60hz', 'action_15hz'}
+    assert manifest['latent_60hz']['command'].startswith('rtr demo --retrain')
+    assert manifest['vae']['key'] == vae_key(config)
+    again = prepare(config, run_dir, log=lambda _: None)
+    assert set(again.origin.values()) == {'committed'}
+    obs = Observation(stamp=0.0, joint_positions=np.zeros(7),
+                      image=np.zeros((96, 96, 3), np.uint8), wrench=np.zeros(6))
+    for name, policy in artifacts.policies.items():
+        np.testing.assert_array_equal(again.policies[name].predict(obs, seed=3).positions,
+                                      policy.predict(obs, seed=3).positions)
+
+
+def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny):
+    from rtr_bringup.demo.closed_loop import ClosedLoop, executing_span
+    from rtr_bringup.demo.episode_bag import DEMO_KEY
+    from rtr_bringup.demo.metrics import episode_metrics
+    from rtr_core.bag import BagReader
+    from rtr_core.executor.state import MODE_EXECUTING
+    from rtr_sim.runner import SimRunner
+
+    config, artifacts, run_dir = tiny
+    run = config.run('rtr')
+    with SimRunner('write') as sim:
+        loop = ClosedLoop(sim, artifacts.policies['latent_60hz'], run, config, artifacts.vae)
+        log = loop.episode(7, run_dir / 'bags' / 'test_rtr')
+    with BagReader(log.bag) as bag:
+        assert set(bag.topics) == TOPICS
+        counts = bag.message_counts
+        assert json.loads(bag.custom_data[DEMO_KEY])['run']['strategy'] == 'rtr'
+    assert counts['/rtr/action_chunk'] == log.chunk_stamps.size >= 5
+    assert counts['/rtr/executor_state'] == counts['/joint_states'] == log.t.size
+    latency = log.chunk_arrivals - log.chunk_stamps
+    assert np.all((latency >= config.latency.low) & (latency <= config.latency.high))
+    span = executing_span(log)
+    assert np.all(log.mode[span] == MODE_EXECUTING)  # the next chunk always came in time
+    m = episode_metrics(log, loop.period)
+    assert m['seam']['seams'] >= 3 and m['seam']['gap_ratio_mean'] < 2.0
+    assert m['counters']['rejected'] == 0
+
+
+def test_sync_15hz_runs_stop_and_go(tiny):
+    from rtr_bringup.demo.closed_loop import ClosedLoop, executing_span, hold_chunk
+    from rtr_bringup.demo.metrics import episode_metrics
+    from rtr_core.executor.state import MODE_HOLDING
+    from rtr_sim.runner import RunnerConfig, SimRunner
+
+    config, artifacts, _ = tiny
+    run = config.run('15hz_stop_and_go')
+    with SimRunner('write', RunnerConfig()) as sim:
+        loop = ClosedLoop(sim, artifacts.policies['action_15hz'], run, config, artifacts.vae)
+        assert loop.policy.output_dt == pytest.approx(1 / 15)
+        log = loop.episode(7)
+        chunk = loop.policy.predict(_observation(sim), seed=0)
+    held = hold_chunk(chunk, 1 / 60)
+    assert held.positions.shape[0] == 4 * chunk.positions.shape[0]
+    np.testing.assert_array_equal(held.positions[4:8], np.repeat(chunk.positions[1:2], 4, 0))
+    span = executing_span(log)
+    assert np.mean(log.mode[span] == MODE_HOLDING) > 0.1  # waits for every chunk
+    assert episode_metrics(log, loop.period)['stall']['stall_fraction'] > 0.1
+
+
+def _observation(sim):
+    from rtr_core.policy import Observation
+
+    obs = sim.reset(0)
+    return Observation(stamp=obs.stamp, joint_positions=obs.position, image=obs.image,
+                       wrench=obs.wrench)
+
+
+class Oracle:
+    """A "policy" that returns the recorded actions: open loop must find no error."""
+
+    def __init__(self, dataset, contract, joint_names):
+        self.contract = contract
+        self.joint_names = joint_names
+        self.dataset = dataset
+
+    def predict(self, observation, rtc=None, seed=None):
+        from rtr_core.chunk import Chunk
+
+        dt = self.contract.control_dt
+        for ep in self.dataset.episodes:
+            k = np.flatnonzero(np.isclose(ep.times, observation.stamp + dt, atol=1e-6))
+            if k.size:
+                rows = ep.actions[k[0]:k[0] + 48].astype(np.float64)
+                return Chunk(observation.stamp, observation.stamp + dt, dt, self.joint_names,
+                             rows)
+        raise AssertionError(f'no recorded action after {observation.stamp}')
+
+
+def test_open_loop_known_answer_and_real_policy(tiny, tmp_path):
+    from rtr_core.evaluation.open_loop import evaluate_open_loop, write_open_loop
+    from rtr_training.dataset import PolicyDataset
+
+    _, artifacts, run_dir = tiny
+    policy = artifacts.policies['latent_60hz']
+    dataset = PolicyDataset.from_bags([run_dir / 'data' / 'eval'], policy.contract, 48,
+                                      tmp_path / 'cache')
+    oracle = evaluate_open_loop(Oracle(dataset, policy.contract, policy.joint_names), dataset,
+                                stride=24)
+    m = oracle.metrics
+    assert m['chunks'] == int(np.ceil(len(dataset) / 24))
+    assert m['deviation']['max'] < 1e-6 and m['overlap']['max'] < 1e-6
+    assert m['switch']['max'] < 1e-6 and m['jerk']['mean'] > 0
+    real = evaluate_open_loop(policy, dataset, stride=48)
+    assert real.metrics['chunks'] == int(np.ceil(len(dataset) / 48))
+    assert real.metrics['deviation']['mean'] > m['deviation']['mean']
+    files = write_open_loop(tmp_path / 'out', {'oracle': oracle, 'latent': real})
+    assert '| latent |' in files[0].read_text() and files[2].stat().st_size > 5000
+
+
+def test_eval_open_loop_command(tiny, tmp_path, capsys):
+    from rtr_bringup.cli.main import main
+
+    _, artifacts, run_dir = tiny
+    rc = main(['eval', 'open-loop', '--bag', str(run_dir / 'data' / 'eval'),
+               '--policy', str(artifacts.paths['action_15hz']), '--interpolation', 'cubic',
+               '--stride', '48', '--out', str(tmp_path / 'ol')])
+    assert rc == 0
+    assert '| action_15hz |' in (tmp_path / 'ol' / 'metrics.md').read_text()
+    assert 'wrote 3 files' in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_rtr_demo_command_writes_the_report(tiny, capsys):
+    from rtr_bringup.cli.main import main
+
+    config, _, run_dir = tiny
+    import yaml
+
+    data = yaml.safe_load(bringup_config('demo_tiny.yaml').read_text())
+    data.update(runs_dir=config.runs_dir, checkpoints=config.checkpoints)
+    path = run_dir.parent / 'tiny.yaml'
+    path.write_text(yaml.safe_dump(data))
+    assert main(['demo', '--config', str(path)]) == 0
+    out = capsys.readouterr().out
+    assert '| rtr |' in out and 'committed' in out
+    report = (run_dir / 'report.md').read_text()
+    for name in ('speed.png', 'seams.png', 'traced.png'):
+        assert name in report and (run_dir / name).stat().st_size > 10_000
+    summary = json.loads((run_dir / 'summary.json').read_text())
+    assert set(summary['rows']) == {r.name for r in config.runs}
+    assert (run_dir / 'open_loop' / 'metrics.md').is_file()
+    for run in config.runs:
+        assert (run_dir / 'bags' / run.name / 'write_0000' / 'metadata.yaml').is_file()
