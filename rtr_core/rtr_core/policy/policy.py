@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..chunk import Chunk
-from ..config import ConfigError, from_dict, to_dict
+from ..config import from_dict, to_dict
 from ..errors import RtrError
 from ..vae import ActionVAE, MinMaxNormaliser
 from .checkpoint import PolicyCheckpointError, read_checkpoint, write_checkpoint
@@ -222,18 +222,24 @@ class Policy:
             contract = ObservationContract.from_dict(data['contract'], f'{path}: contract')
             normalisers = {k: MinMaxNormaliser.from_dict(v)
                            for k, v in data['normalisers'].items()}
-        except (ConfigError, KeyError, TypeError) as exc:
+        except (RtrError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PolicyCheckpointError(f'{path}: inconsistent policy checkpoint: {exc}') from exc
         loaded_vae = None
         if config.name == 'latent_diffusion':
             loaded_vae = _resolve_vae(path, data['vae'], vae)
-        policy = cls(config, contract, normalisers, loaded_vae)
+        try:
+            policy = cls(config, contract, normalisers, loaded_vae)
+        except PolicyCheckpointError:
+            raise
+        except (RtrError, KeyError, TypeError, ValueError) as exc:
+            raise PolicyCheckpointError(f'{path}: inconsistent policy checkpoint: {exc}') from exc
         try:
             policy.model.load_state_dict(data['state_dict'])
-        except RuntimeError as exc:
+        except (RuntimeError, TypeError, AttributeError) as exc:
             raise PolicyCheckpointError(f'{path}: weights do not match the stored config: '
                                         f'{exc}') from exc
-        policy.training = dict(data.get('training') or {})
+        training = data.get('training')
+        policy.training = dict(training) if isinstance(training, dict) else {}
         return policy
 
 
@@ -266,9 +272,10 @@ def _check_vae(vae: ActionVAE, config: PolicyConfig, contract: ObservationContra
 
 
 def _resolve_vae(path: Path, ref: dict | None, given) -> ActionVAE:
-    if not ref or 'hash' not in ref:
+    if not isinstance(ref, dict) or not isinstance(ref.get('hash'), str) or \
+            not isinstance(ref.get('path', ''), str):
         raise PolicyCheckpointError(f'{path}: latent_diffusion checkpoint without a VAE '
-                                    f'reference')
+                                    f'reference (hash and path strings)')
     if isinstance(given, ActionVAE):
         vae, where = given, 'the given VAE'
     else:
