@@ -136,6 +136,10 @@ class ChunkExecutor:
             if problem is None:
                 problem = check_timing(chunk, now, self.config.clock_tolerance,
                                        self.config.max_chunk_duration)
+            if problem is None and chunk.stamp == self._last_stamp and \
+                    chunk.chunk_id == self._last_received_id:
+                problem = ('out_of_order', f'duplicate of the last accepted chunk (same id and '
+                           f'observation stamp {chunk.stamp:.6f})')
             if problem is None and chunk.stamp < self._last_stamp:
                 problem = ('out_of_order', f'observation stamp {chunk.stamp:.6f} older than '
                            f'the last accepted chunk ({self._last_stamp:.6f})')
