@@ -23,7 +23,7 @@ TOPICS = {
 }
 
 
-@pytest.fixture(autouse=True, scope='module')
+@pytest.fixture
 def one_thread():
     import torch
 
@@ -37,8 +37,12 @@ def one_thread():
 def tiny(tmp_path_factory):
     """The tiny demo configuration, its artifacts trained from scratch and saved as
     checkpoints, and one held-out expert recording."""
+    import torch
+
     from rtr_bringup.demo.artifacts import prepare, record
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp('demo')
     config = dataclasses.replace(DemoConfig.load(bringup_config('demo_tiny.yaml')),
                                  runs_dir=str(root / 'runs'), checkpoints=str(root / 'ckpt'))
@@ -46,6 +50,7 @@ def tiny(tmp_path_factory):
     messages = []
     artifacts = prepare(config, run_dir, save_checkpoints=True, log=messages.append)
     record(config, run_dir / 'data' / 'eval', 1, config.data.eval_seed, messages.append)
+    torch.set_num_threads(threads)
     return config, artifacts, run_dir
 
 
@@ -77,7 +82,7 @@ def test_demo_config_errors_name_the_field(tmp_path):
         DemoConfig.load(bad)
 
 
-def test_artifacts_are_trained_saved_and_reused_by_key(tiny):
+def test_artifacts_are_trained_saved_and_reused_by_key(tiny, one_thread):
     from rtr_bringup.demo.artifacts import MANIFEST, prepare
     from rtr_core.policy import Observation
 
@@ -96,7 +101,7 @@ def test_artifacts_are_trained_saved_and_reused_by_key(tiny):
                                       policy.predict(obs, seed=3).positions)
 
 
-def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny):
+def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny, one_thread):
     from rtr_bringup.demo.closed_loop import ClosedLoop, executing_span
     from rtr_bringup.demo.episode_bag import DEMO_KEY
     from rtr_bringup.demo.metrics import episode_metrics
@@ -124,7 +129,7 @@ def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny):
     assert m['counters']['rejected'] == 0
 
 
-def test_sync_15hz_runs_stop_and_go(tiny):
+def test_sync_15hz_runs_stop_and_go(tiny, one_thread):
     from rtr_bringup.demo.closed_loop import ClosedLoop, executing_span, hold_chunk
     from rtr_bringup.demo.metrics import episode_metrics
     from rtr_core.executor.state import MODE_HOLDING
@@ -174,7 +179,7 @@ class Oracle:
         raise AssertionError(f'no recorded action after {observation.stamp}')
 
 
-def test_open_loop_known_answer_and_real_policy(tiny, tmp_path):
+def test_open_loop_known_answer_and_real_policy(tiny, tmp_path, one_thread):
     from rtr_core.evaluation.open_loop import evaluate_open_loop, write_open_loop
     from rtr_training.dataset import PolicyDataset
 
@@ -195,7 +200,7 @@ def test_open_loop_known_answer_and_real_policy(tiny, tmp_path):
     assert '| latent |' in files[0].read_text() and files[2].stat().st_size > 5000
 
 
-def test_eval_open_loop_command(tiny, tmp_path, capsys):
+def test_eval_open_loop_command(tiny, tmp_path, capsys, one_thread):
     from rtr_bringup.cli.main import main
 
     _, artifacts, run_dir = tiny
@@ -208,7 +213,7 @@ def test_eval_open_loop_command(tiny, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_rtr_demo_command_writes_the_report(tiny, capsys):
+def test_rtr_demo_command_writes_the_report(tiny, capsys, one_thread):
     from rtr_bringup.cli.main import main
 
     config, _, run_dir = tiny
@@ -229,3 +234,16 @@ def test_rtr_demo_command_writes_the_report(tiny, capsys):
     assert (run_dir / 'open_loop' / 'metrics.md').is_file()
     for run in config.runs:
         assert (run_dir / 'bags' / run.name / 'write_0000' / 'metadata.yaml').is_file()
+
+
+@pytest.mark.slow
+def test_real_time_episode_reports_tick_lateness(tiny, one_thread):
+    from rtr_bringup.demo.real_time import run_real_time
+
+    config, _, run_dir = tiny
+    run_real_time(config, log=lambda _: None)
+    data = json.loads((run_dir / 'real_time.json').read_text())
+    late = data['stats'][0]['tick_lateness_ms']
+    assert data['stats'][0]['ticks'] > 300 and 0 <= late['p50'] <= late['p99'] <= late['max']
+    assert data['row']['episodes'] == 1
+    assert '(real time)' in (run_dir / 'real_time.md').read_text()

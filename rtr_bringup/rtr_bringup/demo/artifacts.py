@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtr_core.atomic import write_text
+from rtr_core.atomic import atomic_path, write_text
 from rtr_core.config import to_dict
 from rtr_core.errors import RtrError
 from rtr_core.policy import Policy
@@ -130,29 +130,54 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
             log(f'  vae: {config.training.vae_training.steps} steps in {seconds["vae"]:.0f} s, '
                 f'hash {result.vae.hash}')
         vae = ActionVAE.load(paths['vae'])
-        policies = {}
-        for name in POLICIES:
-            if found[name] is None or (name == 'latent_60hz' and found['vae'] is None):
-                from rtr_training.policy import train_policy
-
-                t0 = time.perf_counter()
-                out = own / f'{name}.pt'
-                policies[name] = train_policy(
-                    [train_bags], out, config.training.policy_config(name),
-                    vae_path=paths['vae'], cache_dir=run_dir / 'data' / 'cache',
-                    progress=False, log=lambda m: log(f'  {m}'))
-                seconds[name] = time.perf_counter() - t0
-                paths[name], origin[name] = out, 'trained'
-                _record_entry(own, name, _entry(config, name, keys[name],
-                                                policies[name].version, seconds[name]))
-            else:
-                policies[name] = Policy.load(paths[name], vae=vae)
+        todo = [n for n in POLICIES
+                if found[n] is None or (n == 'latent_60hz' and found['vae'] is None)]
+        if todo:
+            trained = _train_policies(config, todo, train_bags, paths['vae'], own, run_dir, log)
+            for name, (version, took) in trained.items():
+                seconds[name] = took
+                paths[name], origin[name] = own / f'{name}.pt', 'trained'
+                _record_entry(own, name, _entry(config, name, keys[name], version, took))
+        policies = {name: Policy.load(paths[name], vae=vae) for name in POLICIES}
     finally:
         torch.set_num_threads(threads)
     if save_checkpoints:
         _save(committed, paths, own)
         log(f'saved the artifacts and {MANIFEST} to {committed}')
     return Artifacts(vae, policies, paths, origin, seconds)
+
+
+def _train_one(bags: Path, out: Path, config, vae_path: Path, cache: Path) -> tuple[str, float]:
+    """One policy (in a worker process): what ``rtr train policy`` runs."""
+    from rtr_training.policy import train_policy
+
+    t0 = time.perf_counter()
+    policy = train_policy([bags], out, config, vae_path=vae_path, cache_dir=cache,
+                          progress=False, log=lambda m: print(f'  {m}', flush=True))
+    return policy.version, time.perf_counter() - t0
+
+
+def _train_policies(config: DemoConfig, names: list[str], bags: Path, vae_path: Path,
+                    own: Path, run_dir: Path, log) -> dict[str, tuple[str, float]]:
+    """Train ``names`` in up to ``data.workers`` processes (one torch thread each)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rtr_core.policy import ObservationContract
+    from rtr_training.dataset import PolicyDataset
+
+    cache = run_dir / 'data' / 'cache'
+    PolicyDataset.from_bags([bags], ObservationContract(), 2, cache)  # decode each bag once
+    jobs = {n: (bags, own / f'{n}.pt', config.training.policy_config(n), vae_path, cache)
+            for n in names}
+    workers = min(config.data.workers, len(names))
+    log(f'  training {", ".join(names)} ({workers} worker processes)')
+    if workers <= 1:
+        return {n: _train_one(*job) for n, job in jobs.items()}
+    ctx = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = {n: pool.submit(_train_one, *job) for n, job in jobs.items()}
+        return {n: f.result() for n, f in futures.items()}
 
 
 def _entry(config: DemoConfig, name: str, key: str, content_hash: str, seconds: float) -> dict:
@@ -175,5 +200,6 @@ def _save(folder: Path, paths: dict[str, Path], own: Path) -> None:
             continue
         if name not in source:
             raise RtrError(f'{own / MANIFEST}: no entry for {name}; nothing to save')
-        shutil.copyfile(path, folder / f'{name}.pt')
+        with atomic_path(folder / f'{name}.pt') as tmp:
+            shutil.copyfile(path, tmp)
         _record_entry(folder, name, source[name])

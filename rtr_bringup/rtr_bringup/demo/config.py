@@ -68,7 +68,8 @@ class TrainingConfig:
     vae_training: VAETrainingConfig = field(
         default_factory=lambda: VAETrainingConfig(steps=1500, eval_every=500, progress=False))
     policy: TrainPolicyConfig = field(default_factory=lambda: TrainPolicyConfig(
-        policy=PolicyConfig(down_dims=(32, 64)), steps=2000, eval_every=500, threads=1))
+        policy=PolicyConfig(down_dims=(32, 64)), steps=2000, batch_size=64, eval_every=500,
+        threads=1))
 
     def policy_config(self, name: str) -> TrainPolicyConfig:
         import dataclasses
