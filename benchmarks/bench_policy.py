@@ -29,6 +29,7 @@ Run: ``.venv/bin/python benchmarks/bench_policy.py inference [--checkpoints A.pt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import time
@@ -87,15 +88,15 @@ def _time(fn, repeats: int) -> np.ndarray:
 
 
 def inference(args) -> None:
-    policies = ([Policy.load(p) for p in args.checkpoints] if args.checkpoints
+    policies = (_load(args.checkpoints) if args.checkpoints
                 else _fresh_policies(tuple(args.down_dims)))
     rng = np.random.default_rng(0)
     print(f'machine: {platform.node()} {platform.processor() or platform.machine()}, '
           f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; torch '
           f'{torch.__version__}; repeats {args.repeats}')
     print('| policy | U-Net width | params | sequence | DDIM steps | threads | median ms | '
-          'p90 ms | RTC median ms |')
-    print('|---|---|---|---|---|---|---|---|---|')
+          'p90 ms | RTC median ms | batch 16: ms per observation |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     rows = {}
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -108,24 +109,47 @@ def inference(args) -> None:
             plain = _time(lambda p=policy, o=obs: p.predict(o), args.repeats)
             guided = _time(lambda p=policy, o=obs, r=rtc: p.predict(o, rtc=r),
                            max(5, args.repeats // 3))
+            batch = [_observation(policy, rng) for _ in range(16)]
+            batched = _time(lambda p=policy, b=batch: p.predict_positions(b),
+                            max(3, args.repeats // 5)) / len(batch)
             params = sum(x.numel() for x in policy.model.parameters()) / 1e6
             seq = 'x'.join(map(str, policy.representation.native_shape))
-            rows[(threads, _label(policy))] = float(np.median(plain))
+            rows[(threads, _label(policy))] = (float(np.median(plain)),
+                                               float(np.median(batched)))
             print(f'| {_label(policy)} | {list(policy.config.down_dims)} | {params:.2f} M | '
                   f'{seq} | {policy.config.num_inference_steps} | {threads} | '
                   f'{np.median(plain):.1f} | {np.percentile(plain, 90):.1f} | '
-                  f'{np.median(guided):.1f} |')
+                  f'{np.median(guided):.1f} | {np.median(batched):.1f} |')
     for threads in (1, 2):
         latent = rows.get((threads, 'latent_diffusion 60 Hz'))
         action = rows.get((threads, 'action_diffusion 60 Hz'))
         if latent and action:
-            print(f'\n{threads} thread(s): action_diffusion 60 Hz / latent_diffusion = '
-                  f'{action / latent:.2f}x')
+            print(f'\n{threads} thread(s), action_diffusion 60 Hz / latent_diffusion: batch 1 '
+                  f'{action[0] / latent[0]:.2f}x, batch 16 {action[1] / latent[1]:.2f}x')
+
+
+def _with_interpolation(policy: Policy, method: str) -> Policy:
+    """The same trained low-rate network, upsampled to the control rate by ``method``."""
+    config = dataclasses.replace(policy.config, interpolation=method)
+    variant = Policy(config, policy.contract, policy.normalisers, policy.vae)
+    variant.load_weights(policy.model.state_dict())
+    return variant
+
+
+def _load(paths) -> list[Policy]:
+    """Checkpoints; a low-rate one also gives its linear and cubic upsampled variants."""
+    out = []
+    for path in paths:
+        policy = Policy.load(path)
+        out.append(policy)
+        if policy.representation.factor > 1 and policy.config.interpolation == 'none':
+            out += [_with_interpolation(policy, m) for m in ('linear', 'cubic')]
+    return out
 
 
 def openloop(args) -> None:
     torch.set_num_threads(args.threads)
-    policies = [Policy.load(p) for p in args.checkpoints]
+    policies = _load(args.checkpoints)
     contract = policies[0].contract
     horizon = max(p.config.horizon for p in policies)
     dataset = PolicyDataset.from_bags(args.data, contract, horizon, cache_dir=args.cache)

@@ -51,14 +51,14 @@ def _fit(vae, steps=400):
     rng = np.random.default_rng(0)
     x = torch.as_tensor(_smooth_windows(256, rng), dtype=torch.float32)
     opt = torch.optim.Adam(vae.net.parameters(), lr=3e-3)
-    vae.net.train()
+    vae.net.train().requires_grad_(True)
     for _ in range(steps):
         recon, _, _ = vae.net(x)
         loss = (recon - x).abs().mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
-    vae.net.eval()
+    vae.net.eval().requires_grad_(False)
     return vae
 
 

@@ -96,7 +96,7 @@ class DiffusionModel(nn.Module):
         x = torch.randn((cond.shape[0], *self.native_shape), generator=generator)
         for t in self.sampler.timesteps:
             if guidance is None:
-                with torch.no_grad():
+                with torch.inference_mode():
                     eps = self.unet(x, t, cond)
             else:
                 eps = self._guided_eps(x, t, cond, guidance)

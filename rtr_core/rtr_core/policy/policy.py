@@ -75,6 +75,7 @@ class Policy:
             WRENCH_DIM if contract.wrench is not None else None,
             contract.image is not None).eval()
         self._torch_norm = {k: v.torch_params() for k, v in self.normalisers.items()}
+        self._version: str | None = None
 
     # --- identity -------------------------------------------------------------------------
 
@@ -84,12 +85,22 @@ class Policy:
 
     @property
     def version(self) -> str:
-        """Content hash (16 hex digits) of the weights: which model produced a chunk."""
-        h = hashlib.sha256()
-        for key, tensor in sorted(self.model.state_dict().items()):
-            h.update(key.encode())
-            h.update(tensor.detach().to(torch.float32).contiguous().numpy().tobytes())
-        return h.hexdigest()[:16]
+        """Content hash (16 hex digits) of the weights: which model produced a chunk.
+
+        Computed once (hashing megabytes of weights would cost more than a prediction);
+        change weights through :meth:`load_weights` so that it is recomputed.
+        """
+        if self._version is None:
+            h = hashlib.sha256()
+            for key, tensor in sorted(self.model.state_dict().items()):
+                h.update(key.encode())
+                h.update(tensor.detach().to(torch.float32).cpu().contiguous().numpy().tobytes())
+            self._version = h.hexdigest()[:16]
+        return self._version
+
+    def load_weights(self, state_dict: dict) -> None:
+        self.model.load_state_dict(state_dict)
+        self._version = None
 
     @property
     def output_dt(self) -> float:
@@ -234,7 +245,7 @@ class Policy:
         except (RtrError, KeyError, TypeError, ValueError) as exc:
             raise PolicyCheckpointError(f'{path}: inconsistent policy checkpoint: {exc}') from exc
         try:
-            policy.model.load_state_dict(data['state_dict'])
+            policy.load_weights(data['state_dict'])
         except (RuntimeError, TypeError, AttributeError) as exc:
             raise PolicyCheckpointError(f'{path}: weights do not match the stored config: '
                                         f'{exc}') from exc

@@ -163,7 +163,7 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
             state.history['val'].append(val)
         if not ctx.is_main:
             return
-        deploy.model.load_state_dict({k: v.cpu() for k, v in ema.model.state_dict().items()})
+        deploy.load_weights({k: v.cpu() for k, v in ema.model.state_dict().items()})
         deploy.save(out, vae_path=vae_ref, step=state.step, history=state.history)
         state.extra['ema'] = {k: v.cpu() for k, v in ema.model.state_dict().items()}
         save_training_state(state_path(out), model, optimizer, state)
@@ -200,7 +200,7 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
         val = state.history['val'][-1] if state.history['val'] else float('nan')
         log(f'{config.policy.name}: {state.step} steps in {time.perf_counter() - start:.0f} s, '
             f'validation loss {val:.4f}; wrote {out}, {loss_curve_path(out).name}')
-    deploy.model.load_state_dict({k: v.cpu() for k, v in ema.model.state_dict().items()})
+    deploy.load_weights({k: v.cpu() for k, v in ema.model.state_dict().items()})
     deploy.training = {'step': state.step, 'history': state.history}
     return deploy
 
