@@ -31,5 +31,9 @@ lint: $(STAMP)
 test: lint
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/python -m pytest
 
+# every benchmarks/bench_*.py, one after the other; writes docs/benchmarks.md
+bench: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/python benchmarks/run_all.py
+
 clean:
 	rm -rf $(VENV) build install log
