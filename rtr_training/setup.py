@@ -17,6 +17,7 @@ setup(
         'tqdm',
         'matplotlib',
         'PyYAML',
+        'scipy',
     ],
     zip_safe=True,
     maintainer='rtr maintainers',
