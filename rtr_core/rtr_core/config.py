@@ -102,6 +102,8 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f'{_where(source, key)}: expected a number, got {value!r}')
+        if value != value:  # NaN compares false with everything, so no range check stops it
+            raise ConfigError(f'{_where(source, key)}: expected a number, got NaN')
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -131,8 +133,8 @@ def from_dict(cls: type[T], data: Mapping[str, Any], source: str = '', prefix: s
             raise ConfigError(f'{_where(source, key)}: required key is missing')
     try:
         return cls(**kwargs)
-    except (ValueError, TypeError) as exc:
-        if isinstance(exc, ConfigError):
+    except (ValueError, TypeError) as exc:  # the dataclass's own checks (__post_init__)
+        if isinstance(exc, ConfigError) and (not source or str(exc).startswith(source)):
             raise
         raise ConfigError(f'{_where(source, prefix or cls.__name__)}: {exc}') from exc
 
