@@ -33,3 +33,16 @@ def test_launch_file_compiles_and_declares_arguments(name):
 def test_sim_launch_forwards_only_real_robot_arguments():
     real = set(declared_arguments(LAUNCH / 'real_robot.launch.py'))
     assert set(declared_arguments(LAUNCH / 'sim.launch.py')) <= real
+
+
+def test_every_node_parameter_is_documented():
+    from rtr_chunk_executor.config import ExecutorNodeConfig
+    from rtr_core.config import flatten
+    from rtr_policy_node.config import PolicyNodeConfig
+
+    doc = DOCS.read_text()
+    for cls in (ExecutorNodeConfig, PolicyNodeConfig):
+        for name in flatten(cls()):
+            group = name.rsplit('.', 1)[0] + '.*' if name.count('.') >= 1 else name
+            assert f'`{name}`' in doc or f'`{group}`' in doc or \
+                f'.{name.rsplit(".", 1)[-1]}`' in doc, f'{cls.__name__}: {name} not in ros2.md'
