@@ -85,6 +85,9 @@ class ChunkExecutorNode(LifecycleNode):
             QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
         self._joint_sub = self.create_subscription(
             t.JointState, cfg.topics.joint_states, self._on_joint_state, 10)
+        if cfg.executor.strategy == 'rtr' and not cfg.vae_checkpoint:
+            self.get_logger().warn('strategy rtr without vae_checkpoint: hand-overs are '
+                                   'anchored but not refined through the VAE')
         self.get_logger().info(
             f'strategy {self._core.strategy.name}, {len(cfg.executor.joint_names)} joints, '
             f'{1 / cfg.executor.control_period:.0f} Hz, output {cfg.output_mode}')
