@@ -18,8 +18,17 @@ from rtr_training.policy import TrainPolicyConfig, train_policy
 from rtr_training.policy.train import loss_curve_path
 from rtr_training.vae import VAETrainingConfig, train_vae
 
+# rtc_max_guidance_weight: a high clip makes the pull unmistakable after a short training
+# (the default, beta = 10, is the paper's)
 SMALL = PolicyConfig(down_dims=(32, 64), image_channels=(8, 16), image_keypoints=8,
-                     vector_features=16, step_embed_dim=16, num_inference_steps=5)
+                     vector_features=16, step_embed_dim=16, num_inference_steps=5,
+                     rtc_max_guidance_weight=50.0)
+KINDS = {
+    'latent': ({'name': 'latent_diffusion'}, 48, 1 / 60),
+    'action60': ({'name': 'action_diffusion'}, 48, 1 / 60),
+    'action15_cubic': ({'name': 'action_diffusion', 'action_rate_hz': 15.0,
+                        'interpolation': 'cubic'}, 45, 1 / 60),
+}
 
 
 @pytest.fixture(autouse=True, scope='module')
@@ -51,15 +60,25 @@ def _train(root, out, policy=SMALL, steps=100, **kw):
                         cache_dir=root / 'cache', progress=False, log=lambda _: None, **kw)
 
 
-@pytest.mark.parametrize('kw, horizon, dt', [
-    ({'name': 'latent_diffusion'}, 48, 1 / 60),
-    ({'name': 'action_diffusion'}, 48, 1 / 60),
-    ({'name': 'action_diffusion', 'action_rate_hz': 15.0, 'interpolation': 'cubic'}, 45, 1 / 60),
-])
-def test_training_lowers_the_loss_and_the_checkpoint_reloads(recorded, tmp_path, kw, horizon,
-                                                             dt):
-    out = tmp_path / 'policy.pt'
-    policy = _train(recorded, out, dataclasses.replace(SMALL, **kw))
+@pytest.fixture(scope='module')
+def trained(recorded, tmp_path_factory):
+    """Each kind of policy trained once (120 steps), shared by the tests below."""
+    root = tmp_path_factory.mktemp('trained')
+    cache = {}
+
+    def get(kind):
+        if kind not in cache:
+            out = root / f'{kind}.pt'
+            cache[kind] = out, _train(recorded, out, dataclasses.replace(SMALL, **KINDS[kind][0]),
+                                      steps=120)
+        return cache[kind]
+    return get
+
+
+@pytest.mark.parametrize('kind', list(KINDS))
+def test_training_lowers_the_loss_and_the_checkpoint_reloads(recorded, trained, kind):
+    out, policy = trained(kind)
+    _, horizon, dt = KINDS[kind]
     history = policy.training['history']
     assert history['train'][-1] < 0.6 * history['train'][0]
     assert history['val'][-1] < history['val'][0]
@@ -87,13 +106,9 @@ def test_resume_continues_from_the_training_state(recorded, tmp_path):
                resume=True)
 
 
-@pytest.mark.parametrize('name', ['latent_diffusion', 'action_diffusion'])
-def test_rtc_guidance_pulls_a_trained_policy_toward_the_previous_chunk(recorded, tmp_path,
-                                                                       name):
-    # a high clip of the guidance weight makes the pull unmistakable after a short training
-    # (the default, beta = 10, is the paper's)
-    config = dataclasses.replace(SMALL, name=name, rtc_max_guidance_weight=50.0)
-    policy = _train(recorded, tmp_path / 'p.pt', config, steps=120)
+@pytest.mark.parametrize('kind', ['latent', 'action60'])
+def test_rtc_guidance_pulls_a_trained_policy_toward_the_previous_chunk(recorded, trained, kind):
+    _, policy = trained(kind)
     ds = PolicyDataset.from_bags([recorded / 'bags'], policy.contract, 48,
                                  cache_dir=recorded / 'cache')
     obs = ds.observation(150)
