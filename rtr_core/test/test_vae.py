@@ -65,6 +65,23 @@ def test_downsampling_is_configurable(downsample):
     assert vae.decode(np.zeros((48 // downsample, 8))).shape == (48, 3)
 
 
+def test_a_linear_motion_stays_linear_through_the_edges():
+    """Point-reflected padding: a constant-velocity signal is continued, not bent flat, at
+    both ends of every layer, so an untrained conv stack of linear maps is linear too."""
+    from rtr_core.vae.model import Conv, Upsample2
+
+    x = torch.linspace(-1, 1, 12).repeat(1, 3, 1)
+    source_index = (np.arange(24) + 0.5) / 2 - 0.5  # -0.25 ... 11.25: beyond both ends
+    np.testing.assert_allclose(Upsample2()(x)[0, 0].numpy(), -1 + 2 / 11 * source_index,
+                               atol=1e-6)
+    conv = Conv(3, 3, 5)
+    with torch.no_grad():
+        conv.weight.fill_(1 / 15)
+        conv.bias.zero_()
+    y = conv(x)[0, 0].detach().numpy()
+    np.testing.assert_allclose(np.diff(y), np.diff(y)[0], atol=1e-6)
+
+
 def test_seed_mlp_decoder_has_the_same_interface():
     vae = ActionVAE(VAEConfig(decoder='mlp'), MinMaxNormaliser(-np.ones(7), np.ones(7)))
     assert vae.reconstruct(smooth_chunks(2)).shape == (2, 48, 7)
@@ -77,6 +94,8 @@ def test_bad_config_and_input_name_the_field(vae):
         VAEConfig(decoder='transformer')
     with pytest.raises(RtrError, match='downsample=3'):
         VAEConfig(downsample=3)
+    with pytest.raises(RtrError, match='downsample=32'):
+        VAEConfig(horizon=64, downsample=32)
     with pytest.raises(RtrError, match=r'expected shape \(48, 7\)'):
         vae.encode(np.zeros((47, 7)))
     with pytest.raises(RtrError, match=r'expected shape \(12, 8\)'):

@@ -49,6 +49,9 @@ class VAEConfig:
         need(self.horizon % self.downsample == 0, 'horizon',
              f'a multiple of downsample={self.downsample}')
         need(self.kernel_size % 2 == 1, 'kernel_size', 'an odd number')
+        need(self.horizon // self.downsample > self.kernel_size // 2, 'downsample',
+             f'at most horizon / {self.kernel_size // 2 + 1} (the latent needs more steps '
+             f'than half the kernel)')
         need(self.decoder in DECODERS, 'decoder', f'one of {", ".join(DECODERS)}')
 
     @property

@@ -14,9 +14,33 @@ from torch import nn
 from .config import VAEConfig
 
 
-def _conv(cin: int, cout: int, k: int, stride: int = 1) -> nn.Conv1d:
-    # replicate padding: a chunk's edge is not a jump to zero, so no artificial edge at either end
-    return nn.Conv1d(cin, cout, k, stride=stride, padding=k // 2, padding_mode='replicate')
+def _extend(x: torch.Tensor, p: int) -> torch.Tensor:
+    """Pad ``p`` steps at both ends of (B, C, T) by point reflection (2 x_0 - x_k): the
+    signal continues with its edge slope. Zero or replicate padding bends every feature
+    map flat at a chunk's ends, which showed as edge errors 10x the interior's."""
+    left = 2 * x[..., :1] - x[..., 1:p + 1].flip(-1)
+    right = 2 * x[..., -1:] - x[..., -p - 1:-1].flip(-1)
+    return torch.cat([left, x, right], dim=-1)
+
+
+class Conv(nn.Conv1d):
+    """A 'same' 1-D convolution (or a halving one with stride 2) over point-reflected edges."""
+
+    def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
+        super().__init__(cin, cout, k, stride=stride)
+        self.pad = k // 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(_extend(x, self.pad) if self.pad else x)
+
+
+class Upsample2(nn.Module):
+    """Linear x2 upsampling that extrapolates at the edges instead of holding them flat."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = nn.functional.interpolate(_extend(x, 1), scale_factor=2, mode='linear',
+                                      align_corners=False)
+        return y[..., 2:-2]
 
 
 def _widths(cfg: VAEConfig) -> list[int]:
@@ -33,9 +57,9 @@ class ConvEncoder(nn.Module):
     def __init__(self, cfg: VAEConfig):
         super().__init__()
         k, w = cfg.kernel_size, _widths(cfg)
-        layers: list[nn.Module] = [_conv(cfg.action_dim, w[0], k), nn.SiLU()]
+        layers: list[nn.Module] = [Conv(cfg.action_dim, w[0], k), nn.SiLU()]
         for cin, cout in zip(w[:-1], w[1:], strict=True):
-            layers += [_conv(cin, cout, k, stride=2), nn.SiLU()]
+            layers += [Conv(cin, cout, k, stride=2), nn.SiLU()]
         self.body = nn.Sequential(*layers)
         self.head = nn.Conv1d(w[-1], 2 * cfg.latent_channels, 1)
 
@@ -50,12 +74,12 @@ class ConvDecoder(nn.Module):
     def __init__(self, cfg: VAEConfig):
         super().__init__()
         k, w = cfg.kernel_size, _widths(cfg)[::-1]
-        layers: list[nn.Module] = [_conv(cfg.latent_channels, w[0], 3), nn.SiLU(),
-                                   _conv(w[0], w[0], k), nn.SiLU()]
+        layers: list[nn.Module] = [Conv(cfg.latent_channels, w[0], 3), nn.SiLU(),
+                                   Conv(w[0], w[0], k), nn.SiLU()]
         for cin, cout in zip(w[:-1], w[1:], strict=True):
-            layers += [nn.Upsample(scale_factor=2, mode='linear', align_corners=False),
-                       _conv(cin, cout, k), nn.SiLU()]
-        layers.append(_conv(w[-1], cfg.action_dim, k))
+            layers += [Upsample2(),
+                       Conv(cin, cout, k), nn.SiLU()]
+        layers.append(Conv(w[-1], cfg.action_dim, k))
         self.body = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
