@@ -103,6 +103,14 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
     folders = [] if retrain else [('committed', committed), ('cached', own)]
     keys = {'vae': vae_key(config), **{n: policy_key(config, n) for n in POLICIES}}
     found = {n: _find(n, k, folders) for n, k in keys.items()}
+    vae = _load(found, 'vae', ActionVAE.load, log)
+    latent = [n for n, spec in POLICIES.items() if spec['name'] == 'latent_diffusion']
+    loaded = {n: _load(found, n, lambda p: Policy.load(p, vae=vae), log) for n in POLICIES
+              if vae is not None or n not in latent}
+    loaded = {n: p for n, p in loaded.items() if p is not None}
+    for n in POLICIES:
+        if n not in loaded:
+            found[n] = None
     paths, origin, seconds = {}, {}, {}
     missing = [n for n, f in found.items() if f is None]
     train_bags = run_dir / 'data' / 'train'
@@ -129,16 +137,17 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
                                              seconds['vae']))
             log(f'  vae: {config.training.vae_training.steps} steps in {seconds["vae"]:.0f} s, '
                 f'hash {result.vae.hash}')
-        vae = ActionVAE.load(paths['vae'])
-        todo = [n for n in POLICIES
-                if found[n] is None or (n == 'latent_60hz' and found['vae'] is None)]
+            vae = ActionVAE.load(paths['vae'])
+        todo = [n for n in POLICIES if n not in loaded or (n in latent and 'vae' in seconds)]
         if todo:
-            trained = _train_policies(config, todo, train_bags, paths['vae'], own, run_dir, log)
-            for name, (version, took) in trained.items():
+            def done(name: str, version: str, took: float) -> None:
                 seconds[name] = took
                 paths[name], origin[name] = own / f'{name}.pt', 'trained'
                 _record_entry(own, name, _entry(config, name, keys[name], version, took))
-        policies = {name: Policy.load(paths[name], vae=vae) for name in POLICIES}
+
+            _train_policies(config, todo, train_bags, paths['vae'], own, run_dir, done, log)
+        policies = {n: loaded[n] if n not in todo else Policy.load(paths[n], vae=vae)
+                    for n in POLICIES}
     finally:
         torch.set_num_threads(threads)
     if save_checkpoints:
@@ -157,11 +166,25 @@ def _train_one(bags: Path, out: Path, config, vae_path: Path, cache: Path) -> tu
     return policy.version, time.perf_counter() - t0
 
 
+def _load(found: dict, name: str, load, log):
+    """A found artifact, or None (and ``found[name]`` cleared) when it no longer loads, e.g.
+    written by an older model version: it is then trained again."""
+    if found.get(name) is None:
+        return None
+    try:
+        return load(found[name][1])
+    except RtrError as exc:
+        log(f'  {name}: {found[name][1]} does not load with this code ({exc}); retraining')
+        found[name] = None
+        return None
+
+
 def _train_policies(config: DemoConfig, names: list[str], bags: Path, vae_path: Path,
-                    own: Path, run_dir: Path, log) -> dict[str, tuple[str, float]]:
-    """Train ``names`` in up to ``data.workers`` processes (one torch thread each)."""
+                    own: Path, run_dir: Path, done, log) -> None:
+    """Train ``names`` in up to ``data.workers`` processes (one torch thread each); calls
+    ``done(name, version, seconds)`` as each one finishes."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from rtr_core.policy import ObservationContract
     from rtr_training.dataset import PolicyDataset
@@ -173,11 +196,14 @@ def _train_policies(config: DemoConfig, names: list[str], bags: Path, vae_path: 
     workers = min(config.data.workers, len(names))
     log(f'  training {", ".join(names)} ({workers} worker processes)')
     if workers <= 1:
-        return {n: _train_one(*job) for n, job in jobs.items()}
+        for n, job in jobs.items():
+            done(n, *_train_one(*job))
+        return
     ctx = multiprocessing.get_context('spawn')
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = {n: pool.submit(_train_one, *job) for n, job in jobs.items()}
-        return {n: f.result() for n, f in futures.items()}
+        futures = {pool.submit(_train_one, *job): n for n, job in jobs.items()}
+        for future in as_completed(futures):
+            done(futures[future], *future.result())
 
 
 def _entry(config: DemoConfig, name: str, key: str, content_hash: str, seconds: float) -> dict:

@@ -44,7 +44,7 @@ class DataConfig:
     rotation: float = 0.0  # +- degrees of random rotation
     train_episodes: int = 24
     seed: int = 0
-    eval_episodes: int = 3
+    eval_episodes: int = 4
     eval_seed: int = 1000
     workers: int = 2
 
@@ -195,7 +195,9 @@ def vae_key(config: DemoConfig) -> str:
 
 
 def policy_key(config: DemoConfig, name: str) -> str:
-    return artifact_key('policy', name, _data_part(config.data), vae_key(config),
+    """The latent policy's key includes its VAE's; the action-space policies do not use it."""
+    vae = vae_key(config) if POLICIES[name]['name'] == 'latent_diffusion' else None
+    return artifact_key('policy', name, _data_part(config.data), {'vae': vae},
                         config.training.policy_config(name))
 
 

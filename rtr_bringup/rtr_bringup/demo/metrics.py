@@ -4,7 +4,9 @@ Execution metrics are taken from the first executed chunk action to the end of t
 time (the expert's duration), so the wait for the very first chunk is not a stall and the
 rest after the task is not motion. Deviation is the task's own (mean distance from the shape
 to the ink, mm: time-free, so a slower run is not penalised for lagging the expert), plus the
-joint-space distance to the expert's plan at the same ticks (mrad, time-aligned).
+joint-space distance to the expert's plan at the same ticks (mrad, time-aligned). Stall is
+method.md's (commanded speed under 0.01 rad/s while the expert moves, or nothing to execute);
+idle is the part of it where the executor had nothing to execute (waiting for a chunk).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ COLUMNS = (
     ('seam jerk ratio', 'seam_jerk_ratio', '{:.1f}'),
     ('stall', 'stall_fraction', '{:.3f}'),
     ('longest stall s', 'longest_stall_s', '{:.2f}'),
+    ('idle', 'idle_fraction', '{:.3f}'),
     ('obs->chunk p50 s', 'latency_obs_to_chunk', '{:.3f}'),
     ('chunk->exec p50 s', 'latency_chunk_to_exec', '{:.3f}'),
     ('inference ms', 'inference_ms', '{:.0f}'),
@@ -45,6 +48,7 @@ def episode_metrics(log: EpisodeLog, period: float) -> dict:
                                             - log.chunk_arrivals[started]),
         'inference': latency_stats(log.inference_seconds),
     }
+    m['idle'] = {'fraction': float(np.mean(log.mode[s] != MODE_EXECUTING))}
     m['tracking'] = tracking_error(log.measured[s], log.command[s])
     m['task'] = {'success': log.success, **log.task_metrics}
     m['counters'] = {'ticks': int(log.t.size), 'chunks': int(log.chunk_stamps.size),
@@ -78,6 +82,7 @@ def summary_row(per_episode: list[dict]) -> dict[str, float]:
         'seam_jerk_ratio': mean('seam', 'jerk_ratio_mean'),
         'stall_fraction': mean('stall', 'stall_fraction'),
         'longest_stall_s': mean('stall', 'longest_stall_s'),
+        'idle_fraction': mean('idle', 'fraction'),
         'latency_obs_to_chunk': mean('latency', 'observation_to_chunk', 'p50'),
         'latency_chunk_to_exec': mean('latency', 'chunk_to_execution', 'p50'),
         'inference_ms': 1e3 * mean('latency', 'inference', 'p50'),
