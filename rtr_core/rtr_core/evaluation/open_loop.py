@@ -54,47 +54,75 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {'mean': float(x.mean()), 'p95': float(np.percentile(x, 95)), 'max': float(x.max())}
 
 
+class OpenLoopScorer:
+    """Scores chunks against recorded actions, one recording at a time.
+
+    Used by :func:`evaluate_open_loop` (chunks predicted here) and by the ROS open-loop
+    evaluator (chunks from the policy node during ``ros2 bag play``). Chunk columns and
+    recorded actions are matched to ``joint_names`` by name.
+    """
+
+    def __init__(self, joint_names, period: float):
+        self.joint_names = tuple(joint_names)
+        self.period = period
+        self._errors, self._jerks, self._overlaps, self._switches = [], [], [], []
+        self._compute: list[float] = []
+        self._previous: Plan | None = None
+        self._ticks = self._actions = None
+        self._recordings = 0
+        self._first = ([], np.zeros(0, dtype=np.int64), np.zeros((0, len(self.joint_names))))
+
+    def recording(self, times, actions) -> None:
+        """Start a recording: actions (T, J) in ``joint_names`` order at ``times`` (s)."""
+        self._ticks = np.array([tick_of(t, self.period) for t in times])
+        self._actions = np.asarray(actions, dtype=np.float64)
+        self._previous = None
+        self._recordings += 1
+        if self._recordings == 1:  # plots show the first recording
+            self._first = ([], self._ticks, self._actions)
+
+    def add(self, chunk) -> None:
+        order = np.array([chunk.joint_names.index(n) for n in self.joint_names])
+        self._compute.append(chunk.inference_duration)
+        plan = chunk_to_plan(chunk, order, self.period)
+        span = np.arange(plan.first_tick, plan.last_tick + 1)
+        rows = np.searchsorted(self._ticks, span)
+        ok = rows < self._ticks.size
+        ok[ok] &= self._ticks[rows[ok]] == span[ok]
+        if ok.any():
+            self._errors.extend(np.abs(plan.positions[ok] - self._actions[rows[ok]]).mean(axis=1))
+        if plan.positions.shape[0] >= 4:
+            self._jerks.extend(np.linalg.norm(jerk(plan.positions, self.period), axis=1))
+        if self._previous is not None:
+            _, old = self._previous.window(plan.first_tick, plan.last_tick)
+            if old.shape[0]:
+                self._overlaps.append(float(np.abs(old - plan.positions[:old.shape[0]]).mean()))
+                self._switches.append(float(np.linalg.norm(old[0] - plan.positions[0])))
+        self._previous = plan
+        if self._recordings == 1:
+            self._first[0].append(plan)
+
+    def result(self) -> OpenLoopResult:
+        compute = self._compute
+        metrics = {
+            'chunks': len(compute), 'deviation': _stats(self._errors),
+            'jerk': _stats(self._jerks), 'overlap': _stats(self._overlaps),
+            'switch': _stats(self._switches),
+            'inference_ms': float(np.median(compute) * 1e3) if compute else float('nan'),
+        }
+        return OpenLoopResult(metrics, *self._first)
+
+
 def evaluate_open_loop(policy, dataset, stride: int = 24, seed: int = 0) -> OpenLoopResult:
     """Metrics of ``policy`` on every recording of ``dataset`` (one chunk every ``stride``)."""
     if stride < 1:
         raise ValueError(f'open-loop stride={stride}: expected at least 1 tick')
-    period = policy.contract.control_dt
-    order = np.arange(len(policy.joint_names))
-    errors, jerks, overlaps, switches, compute = [], [], [], [], []
-    first_plans: list[Plan] = []
-    first_ticks = first_actions = None
+    scorer = OpenLoopScorer(policy.joint_names, policy.contract.control_dt)
     for e, ep in enumerate(dataset.episodes):
-        samples = np.flatnonzero(dataset.episode_of == e)[::stride]
-        ticks = np.array([tick_of(t, period) for t in ep.times])
-        actions = np.asarray(ep.actions, dtype=np.float64)
-        previous: Plan | None = None
-        for n, i in enumerate(samples):
-            chunk = policy.predict(dataset.observation(int(i)), seed=seed + 7919 * e + n)
-            compute.append(chunk.inference_duration)
-            plan = chunk_to_plan(chunk, order, period)
-            rows = np.searchsorted(ticks, np.arange(plan.first_tick, plan.last_tick + 1))
-            ok = (rows < ticks.size)
-            ok[ok] &= ticks[rows[ok]] == np.arange(plan.first_tick, plan.last_tick + 1)[ok]
-            if ok.any():
-                errors.extend(np.abs(plan.positions[ok] - actions[rows[ok]]).mean(axis=1))
-            if plan.positions.shape[0] >= 4:
-                jerks.extend(np.linalg.norm(jerk(plan.positions, period), axis=1))
-            if previous is not None:
-                _, old = previous.window(plan.first_tick, plan.last_tick)
-                if old.shape[0]:
-                    overlaps.append(float(np.abs(old - plan.positions[:old.shape[0]]).mean()))
-                    switches.append(float(np.linalg.norm(old[0] - plan.positions[0])))
-            previous = plan
-            if e == 0:
-                first_plans.append(plan)
-        if e == 0:
-            first_ticks, first_actions = ticks, actions
-    metrics = {
-        'chunks': len(compute), 'deviation': _stats(errors), 'jerk': _stats(jerks),
-        'overlap': _stats(overlaps), 'switch': _stats(switches),
-        'inference_ms': float(np.median(compute) * 1e3) if compute else float('nan'),
-    }
-    return OpenLoopResult(metrics, first_plans, first_ticks, first_actions)
+        scorer.recording(ep.times, ep.actions)
+        for n, i in enumerate(np.flatnonzero(dataset.episode_of == e)[::stride]):
+            scorer.add(policy.predict(dataset.observation(int(i)), seed=seed + 7919 * e + n))
+    return scorer.result()
 
 
 def open_loop_table(results: dict[str, dict]) -> str:
