@@ -248,3 +248,18 @@ def test_ros_package_classes_are_found_by_type_name(monkeypatch):
     assert not ros.numpy_arrays
     assert ros.ActionChunk.__name__ == 'ActionChunk'
     assert sys.modules['trajectory_msgs.msg'].JointTrajectoryPoint is ros.JointTrajectoryPoint
+
+
+def test_action_from_each_stream_type(types):
+    from rtr_core.msgs import action_from_msg
+
+    traj = trajectory_to_msg(['b', 'a'], [1 / 60, 2 / 60], [[1.0, 2.0], [3.0, 4.0]], types)
+    t, names, values = action_from_msg(cdr_round_trip(traj), 5.0)
+    assert t == pytest.approx(5.0 + 1 / 60) and names == ('b', 'a')
+    np.testing.assert_array_equal(values, [1.0, 2.0])
+    t, names, values = action_from_msg(float64_array_to_msg([7.0, 8.0], types), 6.0)
+    assert (t, names, list(values)) == (6.0, ('a0', 'a1'), [7.0, 8.0])
+    t, names, values = action_from_msg(joint_state_to_msg(4.0, ['x'], [0.5], types), 9.0)
+    assert (t, names, list(values)) == (4.0, ('x',), [0.5])
+    with pytest.raises(MessageFormatError, match='no action in a'):
+        action_from_msg(wrench_to_msg(0, np.zeros(6), types), 0.0)

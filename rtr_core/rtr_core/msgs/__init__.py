@@ -2,6 +2,7 @@
 
 from .convert import (
     MessageFormatError,
+    action_from_msg,
     camera_info_to_msg,
     chunk_from_msg,
     chunk_to_msg,
@@ -28,6 +29,7 @@ __all__ = [
     'MessageDefinitionError',
     'MessageFormatError',
     'MessageTypes',
+    'action_from_msg',
     'camera_info_to_msg',
     'chunk_from_msg',
     'chunk_to_msg',

@@ -366,3 +366,30 @@ def float64_array_to_msg(values, types, label='joints'):
 
 def float64_array_from_msg(msg) -> np.ndarray:
     return np.asarray(msg.data, dtype=np.float64).reshape(-1)
+
+
+# --- actions from any commanded or measured stream ----------------------------------------
+
+
+def action_from_msg(msg, receive_time: float) -> tuple[float, tuple[str, ...], np.ndarray]:
+    """(time, joint names, positions) of the action a message carries.
+
+    - JointTrajectory: its FIRST point, meant for the start time (``header.stamp``, or the
+      receive time when the stamp is 0, "now") plus that point's ``time_from_start``: how a
+      60 Hz streamer (the simulator's expert, rtr_chunk_executor) commands.
+    - Float64MultiArray: the values at the receive time, named ``a0``, ``a1``...
+    - JointState: the positions at the header stamp (receive time if 0).
+    """
+    if hasattr(msg, 'points'):
+        stamp, names, times, positions, _ = trajectory_from_msg(msg)
+        if not len(times):
+            raise MessageFormatError('JointTrajectory without points')
+        return (stamp or receive_time) + times[0], names, positions[0]
+    if hasattr(msg, 'layout'):
+        values = float64_array_from_msg(msg)
+        return receive_time, tuple(f'a{i}' for i in range(values.size)), values
+    if hasattr(msg, 'position') and hasattr(msg, 'name'):
+        stamp, names, values, _ = joint_state_from_msg(msg)
+        return stamp or receive_time, names, values
+    raise MessageFormatError(f'no action in a {type(msg).__name__}: expected JointTrajectory, '
+                             'Float64MultiArray or JointState')

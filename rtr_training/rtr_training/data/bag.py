@@ -1,10 +1,6 @@
-"""Actions from a rosbag2 recording: the commanded stream or the measured joint states.
-
-- ``trajectory_msgs/msg/JointTrajectory``: the action of a message is its FIRST point, meant
-  for the start time (``header.stamp``, or the receive time when the stamp is 0, "now") plus
-  that point's ``time_from_start``: how the simulator records the commanded 60 Hz stream.
-- ``std_msgs/msg/Float64MultiArray``: one action per message at its receive time.
-- ``sensor_msgs/msg/JointState``: positions at the header stamp (receive time if 0).
+"""Actions from a rosbag2 recording: the commanded stream or the measured joint states
+(JointTrajectory, Float64MultiArray or JointState; see :func:`rtr_core.msgs.action_from_msg`
+for which action each message carries).
 
 Columns follow ``joints`` when given, else the first message's joint order; every message is
 reordered by name, so a publisher that shuffles names is read correctly.
@@ -18,11 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rtr_core.bag import BagReader
-from rtr_core.msgs import (
-    float64_array_from_msg,
-    joint_state_from_msg,
-    trajectory_from_msg,
-)
+from rtr_core.msgs import action_from_msg
 
 from .trajectory import DataError
 
@@ -78,20 +70,7 @@ def read_bag_actions(path: str | Path, topic: str | None = None,
         for m in bag.messages([topic]):
             where = f'{bag.path}: topic {topic} at t={m.time:.6f}s'
             try:
-                if msgtype == JOINT_TRAJECTORY:
-                    stamp, names, tfs, positions, _ = trajectory_from_msg(m.msg)
-                    if not len(tfs):
-                        raise DataError(f'{where}: JointTrajectory without points')
-                    t = (stamp or m.time) + tfs[0]
-                    values = positions[0]
-                elif msgtype == FLOAT64_ARRAY:
-                    t, values = m.time, float64_array_from_msg(m.msg)
-                    names = tuple(f'a{i}' for i in range(values.size))
-                else:
-                    stamp, names, values, _ = joint_state_from_msg(m.msg)
-                    t = stamp or m.time
-            except DataError:
-                raise
+                t, names, values = action_from_msg(m.msg, m.time)
             except Exception as exc:
                 raise DataError(f'{where}: {exc}') from exc
             if order is None:
