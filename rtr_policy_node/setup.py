@@ -21,5 +21,6 @@ setup(
     python_requires='>=3.10',
     entry_points={'console_scripts': [
         'policy_node = rtr_policy_node.policy_node:main',
+        'openloop_evaluator = rtr_policy_node.openloop_evaluator:main',
     ]},
 )

@@ -67,3 +67,18 @@ def load_policy(config: PolicyNodeConfig) -> PolicySetup:
               for name in contract.inputs}
     size = None if contract.image is None else (contract.image.height, contract.image.width)
     return PolicySetup(policy, contract.inputs, topics, size)
+
+
+EVALUATOR_NODE_NAME = 'rtr_openloop_evaluator'
+
+
+@dataclass(frozen=True)
+class OpenLoopEvaluatorConfig:
+    """Parameters of the open-loop evaluator (openloop_eval.launch.py)."""
+
+    out_dir: str = 'runs/openloop'  # metrics.md, metrics.json, open_loop.png
+    action_topic: str = TOPICS.joint_trajectory  # the recorded actions in the replayed bag
+    action_chunk_topic: str = TOPICS.action_chunk
+    executor_state_topic: str = TOPICS.executor_state  # the evaluator triggers the policy
+    control_period: float = 1.0 / 60.0
+    policy_name: str = 'policy'  # row name in the report
