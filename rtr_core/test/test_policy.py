@@ -195,7 +195,7 @@ def test_checkpoint_of_another_format_version_is_refused(tmp_path):
     with pytest.raises(PolicyCheckpointError, match='format version 99'):
         Policy.load(tmp_path / 'future.pt')
     torch.save({'format': 'rtr.action_vae'}, tmp_path / 'vae.pt')
-    with pytest.raises(PolicyCheckpointError, match='not a policy checkpoint'):
+    with pytest.raises(PolicyCheckpointError, match='not an rtr policy checkpoint'):
         Policy.load(tmp_path / 'vae.pt')
 
 

@@ -133,13 +133,13 @@ def _rewrite(path, **changes):
 
 def test_load_errors_are_clear(vae, tmp_path):
     path = tmp_path / 'vae.pt'
-    with pytest.raises(CheckpointError, match='no such VAE checkpoint'):
+    with pytest.raises(CheckpointError, match='no such action VAE checkpoint'):
         ActionVAE.load(path)
     path.write_bytes(b'not a checkpoint')
     with pytest.raises(CheckpointError, match='not a readable torch checkpoint'):
         ActionVAE.load(path)
     torch.save({'format': 'something.else'}, path)
-    with pytest.raises(CheckpointError, match='not an action VAE checkpoint'):
+    with pytest.raises(CheckpointError, match='not an rtr action VAE checkpoint'):
         ActionVAE.load(path)
     vae.save(path)
     with pytest.raises(CheckpointError, match='horizon is 48, expected 64'):

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import torch
 
-from rtr_core.atomic import atomic_path
+from rtr_core.checkpoint import CheckpointFormat
 from rtr_core.errors import RtrError
-
-FORMAT = 'rtr.training_state'
-FORMAT_VERSION = 1
 
 
 class TrainingStateError(RtrError):
     """A training state that cannot be resumed from (names the file and the reason)."""
+
+
+TRAINING_STATE = CheckpointFormat('rtr.training_state', 1, 'training state',
+                                  ('model', 'optimizer', 'step', 'history', 'extra'),
+                                  TrainingStateError)
 
 
 @dataclass
@@ -37,27 +39,16 @@ def state_path(checkpoint: str | Path) -> Path:
 
 def save_training_state(path: str | Path, model: torch.nn.Module,
                         optimizer: torch.optim.Optimizer, state: TrainingState) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({'format': FORMAT, 'version': FORMAT_VERSION,
-                    'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
-                    'step': state.step, 'history': state.history, 'extra': state.extra}, tmp)
+    TRAINING_STATE.write(path, {'model': model.state_dict(),
+                                'optimizer': optimizer.state_dict(), 'step': state.step,
+                                'history': state.history, 'extra': state.extra})
 
 
 def load_training_state(path: str | Path, model: torch.nn.Module,
                         optimizer: torch.optim.Optimizer) -> TrainingState:
     """Restore ``model`` and ``optimizer`` in place; return step, history and extras."""
     path = Path(path)
-    if not path.is_file():
-        raise TrainingStateError(f'{path}: no training state to resume from')
-    try:
-        data = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as exc:
-        raise TrainingStateError(f'{path}: unreadable training state: {exc}') from exc
-    if not isinstance(data, dict) or data.get('format') != FORMAT:
-        raise TrainingStateError(f'{path}: not an rtr training state')
-    if data.get('version') != FORMAT_VERSION:
-        raise TrainingStateError(f'{path}: training state version {data.get("version")!r}; '
-                                 f'this rtr reads version {FORMAT_VERSION}')
+    data = TRAINING_STATE.read(path)
     try:
         model.load_state_dict(data['model'])
         optimizer.load_state_dict(data['optimizer'])

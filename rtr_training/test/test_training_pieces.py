@@ -50,7 +50,7 @@ def test_training_state_round_trip_and_mismatch(tmp_path):
     wider = torch.nn.Linear(3, 5)
     with pytest.raises(TrainingStateError, match='does not match this model'):
         load_training_state(path, wider, torch.optim.AdamW(wider.parameters()))
-    with pytest.raises(TrainingStateError, match='no training state'):
+    with pytest.raises(TrainingStateError, match='no such training state'):
         load_training_state(tmp_path / 'none.pt', model, opt)
 
 

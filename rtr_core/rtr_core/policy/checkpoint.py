@@ -14,16 +14,8 @@ reference (its content hash), checked when the policy is loaded.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import torch
-
-from ..atomic import atomic_path
+from ..checkpoint import CheckpointFormat
 from ..errors import RtrError
-
-FORMAT = 'rtr.policy'
-FORMAT_VERSION = 1
-FIELDS = ('config', 'contract', 'normalisers', 'vae', 'state_dict')
 
 
 class PolicyCheckpointError(RtrError):
@@ -31,28 +23,9 @@ class PolicyCheckpointError(RtrError):
     match the VAE or observations it is used with."""
 
 
-def write_checkpoint(path: str | Path, payload: dict) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({'format': FORMAT, 'version': FORMAT_VERSION, **payload}, tmp)
-
-
-def read_checkpoint(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise PolicyCheckpointError(f'{path}: no such policy checkpoint')
-    try:
-        data = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as exc:
-        raise PolicyCheckpointError(f'{path}: not a readable torch checkpoint: {exc}') from exc
-    if not isinstance(data, dict) or data.get('format') != FORMAT:
-        got = data.get('format') if isinstance(data, dict) else type(data).__name__
-        raise PolicyCheckpointError(f'{path}: not a policy checkpoint (format {got!r}, '
-                                    f'expected {FORMAT!r})')
-    if data.get('version') != FORMAT_VERSION:
-        raise PolicyCheckpointError(f'{path}: policy checkpoint format version '
-                                    f'{data.get("version")!r}; this rtr reads version '
-                                    f'{FORMAT_VERSION}')
-    for key in FIELDS:
-        if key not in data:
-            raise PolicyCheckpointError(f'{path}: policy checkpoint lacks the field {key!r}')
-    return data
+POLICY_CHECKPOINT = CheckpointFormat('rtr.policy', 1, 'policy checkpoint',
+                                     ('config', 'contract', 'normalisers', 'vae',
+                                      'state_dict'), PolicyCheckpointError)
+FORMAT, FORMAT_VERSION = POLICY_CHECKPOINT.name, POLICY_CHECKPOINT.version
+write_checkpoint = POLICY_CHECKPOINT.write
+read_checkpoint = POLICY_CHECKPOINT.read
