@@ -156,7 +156,7 @@ def test_load_errors_are_clear(vae, tmp_path):
     with pytest.raises(CheckpointError, match='weights do not match'):
         ActionVAE.load(path)
     _rewrite(path, config={**vae.config.to_dict(), 'layers': 3})
-    with pytest.raises(CheckpointError, match='unknown field'):
+    with pytest.raises(CheckpointError, match='layers: unknown key'):
         ActionVAE.load(path)
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from ..errors import RtrError
+from ..config import ConfigError, from_dict, to_dict
 
 DECODERS = ('conv', 'mlp')
 
 
-class VAEConfigError(RtrError):
+class VAEConfigError(ConfigError):
     """A VAE configuration that cannot build a model (names the field)."""
 
 
@@ -63,13 +62,9 @@ class VAEConfig:
         return (self.latent_steps, self.latent_channels)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict, where: str = 'VAE config') -> VAEConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise VAEConfigError(f'{where}: unknown field(s) {", ".join(unknown)}; '
-                                 f'expected some of {", ".join(sorted(known))}')
-        return cls(**data)
+        """Strict (unknown keys and wrong types raise): see :mod:`rtr_core.config`."""
+        return from_dict(cls, data, where)
