@@ -117,7 +117,8 @@ class EpisodeLog:
     spliced: np.ndarray
     clamped: np.ndarray
     measured: np.ndarray  # (T, J) joint state
-    tip: np.ndarray  # (T, 3) tool tip, world
+    tip: np.ndarray  # (T, 3) tool tip (contact point), world, measured
+    command_tip: np.ndarray  # (T, 3) forward kinematics of the command (uncompressed tip)
     contact_force: np.ndarray
     expert: np.ndarray  # (T, J) the scripted expert's joint plan at the same ticks
     expert_tip: np.ndarray  # (T, 3) the expert's tip plan at the same ticks
@@ -235,17 +236,18 @@ class ClosedLoop:
             if r.spliced and r.chunk_id not in starts:
                 starts[r.chunk_id] = r.time
         n = min(len(rows), len(trace.times))
+        command = np.array([r.position for r in rows])[:n]
         return EpisodeLog(
             run=self.run.name, seed=seed, params=dict(episode.params),
             success=bool(result.success), task_metrics=dict(result.metrics), t=t[:n],
-            command=np.array([r.position for r in rows])[:n],
+            command=command, command_tip=self.sim.kinematics.tip_positions(command),
             command_velocity=np.array([r.velocity for r in rows])[:n],
             mode=np.array([r.mode for r in rows])[:n],
             spliced=np.array([r.spliced for r in rows])[:n],
             clamped=np.array([r.clamped for r in rows])[:n],
             measured=trace.position[:n], tip=trace.tip[:n],
             contact_force=trace.contact_force[:n], expert=plan[k][:n],
-            expert_tip=episode.plan_tip[np.minimum(k, len(episode.plan_tip) - 1)][:n],
+            expert_tip=self.sim.kinematics.tip_positions(plan[k][:n]),
             reference=np.asarray(episode.reference), duration=episode.duration,
             chunk_stamps=np.array([c.stamp for _, c in chunks]),
             chunk_arrivals=np.array([a for a, _ in chunks]),

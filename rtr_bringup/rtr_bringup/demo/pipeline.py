@@ -147,8 +147,9 @@ def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool =
     checks = report.check_targets(rows, async_runs)
     text = report.paragraph(rows, checks, async_runs)
     figures = {
-        'Tool-tip speed over time (grey: the expert plan; red lines: chunk hand-overs). '
-        'Stop-and-go shows as the speed dropping to zero, seams as spikes.':
+        'Commanded tool-tip speed over time (forward kinematics of the executor\'s command; '
+        'grey: the expert\'s plan; red lines: chunk hand-overs). Stop-and-go shows as the '
+        'speed dropping to zero, seams as spikes.':
             report.plot_speed(first, run_dir / 'speed.png').name,
         'Commanded velocity of the most moving joint around a mid-episode hand-over.':
             report.plot_seams(first, run_dir / 'seams.png').name,
