@@ -72,28 +72,26 @@ def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str |
     ckpt, state_file, png, report_file = output_paths(out)
     if config.threads:
         torch.set_num_threads(config.threads)
-    vae_config = dataclasses.replace(vae_config or VAEConfig(), action_dim=train[0].dim)
+    normaliser = None
+    if resume:
+        previous = _resume_header(state_file)
+        vae_config = VAEConfig.from_dict(previous['vae_config'])
+        normaliser = MinMaxNormaliser.from_dict(previous['normaliser'])
+        if vae_config.action_dim != train[0].dim:
+            raise TrainingStateError(f'{state_file}: trained on {vae_config.action_dim} action '
+                                     f'dims, the data has {train[0].dim}')
+    else:
+        vae_config = dataclasses.replace(vae_config or VAEConfig(), action_dim=train[0].dim)
     _check_data(train, val, vae_config.dt)
     train_set = WindowSet(train, vae_config.horizon, config.stride)
     val_set = WindowSet(val, vae_config.horizon, config.stride)
+    normaliser = normaliser or MinMaxNormaliser.fit(train_set.data)
 
-    normaliser = MinMaxNormaliser.fit(train_set.data)
-    state = TrainingState()
     vae = ActionVAE(vae_config, normaliser, train[0].names)
     net = vae.net
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
-    if resume:
-        previous = _resume_header(state_file)
-        vae = ActionVAE(VAEConfig.from_dict(previous['vae_config']),
-                        MinMaxNormaliser.from_dict(previous['normaliser']), train[0].names)
-        net, normaliser = vae.net, vae.normaliser
-        optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr,
-                                      weight_decay=config.weight_decay)
-        state = load_training_state(state_file, net, optimizer)
-        if vae.config.action_dim != train[0].dim:
-            raise TrainingStateError(f'{state_file}: trained on {vae.config.action_dim} action '
-                                     f'dims, the data has {train[0].dim}')
+    state = load_training_state(state_file, net, optimizer) if resume else TrainingState()
     net.requires_grad_(True)
     state.extra.update(vae_config=vae.config.to_dict(), normaliser=normaliser.to_dict())
 
