@@ -150,6 +150,20 @@ def test_sync_15hz_runs_stop_and_go(tiny, one_thread):
     assert episode_metrics(log, loop.period)['stall']['stall_fraction'] > 0.1
 
 
+def test_run_policies_share_weights_and_differ_only_in_output(tiny):
+    from rtr_bringup.demo.closed_loop import run_policy
+
+    config, artifacts, _ = tiny
+    base = artifacts.policies['action_15hz']
+    cubic = run_policy(base, config.run('15hz_stop_and_go').__class__(
+        'x', 'action_15hz', 'cubic', 'sync', 'sync'))
+    assert cubic.config.interpolation == 'cubic' and cubic.version == base.version
+    latent = artifacts.policies['latent_60hz']
+    assert run_policy(latent, config.run('naive'), 24) is latent
+    rtc = run_policy(latent, config.run('rtc'), 24)
+    assert rtc.config.rtc_execution_horizon == 24 and rtc.version == latent.version
+
+
 def _observation(sim):
     from rtr_core.policy import Observation
 
@@ -224,6 +238,7 @@ def test_rtr_demo_command_writes_the_report(tiny, capsys, one_thread):
     path = run_dir.parent / 'tiny.yaml'
     path.write_text(yaml.safe_dump(data))
     assert main(['demo', '--config', str(path)]) == 0
+    assert main(['demo', '--config', str(path)]) == 0  # a rerun replaces the run's outputs
     out = capsys.readouterr().out
     assert '| rtr |' in out and 'committed' in out
     report = (run_dir / 'report.md').read_text()

@@ -58,20 +58,30 @@ def executor_config(run: RunConfig, config: DemoConfig) -> ExecutorConfig:
         trigger=TriggerConfig(run.trigger, config.trigger_threshold))
 
 
-def run_policy(policy: Policy, run: RunConfig) -> Policy:
+def run_policy(policy: Policy, run: RunConfig, rtc_execution_horizon: int = 0) -> Policy:
     """The policy as this run executes it: the 15 Hz network upsampled (linear/cubic) or at
-    its own rate (``hold``), the same weights either way."""
-    return with_interpolation(policy, run.execution if run.execution in ('linear', 'cubic')
-                              else 'none')
+    its own rate (``hold``), the same weights either way; with RTC, guided over
+    ``rtc_execution_horizon`` actions (0: the policy's own setting)."""
+    out = with_interpolation(policy, run.execution if run.execution in ('linear', 'cubic')
+                             else 'none')
+    if run.rtc and rtc_execution_horizon:
+        out = _with_config(out, rtc_execution_horizon=rtc_execution_horizon)
+    return out
 
 
 def with_interpolation(policy: Policy, interpolation: str) -> Policy:
     """``policy`` with its low-rate output upsampled by ``interpolation`` (none, linear,
     cubic): the same network and weights, only the chunk it outputs differs."""
-    if policy.config.interpolation == interpolation:
+    return _with_config(policy, interpolation=interpolation)
+
+
+def _with_config(policy: Policy, **changes) -> Policy:
+    """The same network and weights under a policy config with ``changes`` (output-side
+    settings only: interpolation, RTC guidance)."""
+    if all(getattr(policy.config, k) == v for k, v in changes.items()):
         return policy
-    out = Policy(dataclasses.replace(policy.config, interpolation=interpolation),
-                 policy.contract, policy.normalisers, policy.vae)
+    out = Policy(dataclasses.replace(policy.config, **changes), policy.contract,
+                 policy.normalisers, policy.vae)
     out.model.load_state_dict(policy.model.state_dict())
     return out
 
@@ -139,7 +149,7 @@ class ClosedLoop:
         self.sim = sim
         self.run = run
         self.config = config
-        self.policy = run_policy(policy, run)
+        self.policy = run_policy(policy, run, config.rtc_execution_horizon)
         self.executor = ChunkExecutor(executor_config(run, config), vae=vae)
         self.trigger = Trigger(self.executor.config.trigger)
         self.period = self.executor.config.control_period

@@ -159,6 +159,9 @@ class DemoConfig:
     latency: LatencyConfig = field(default_factory=LatencyConfig)
     runs: tuple[RunConfig, ...] = DEFAULT_RUNS
     trigger_threshold: int = 24  # async: infer when planned actions left <= this
+    # RTC guides the new chunk over this many actions: the overlap with the previous chunk
+    # when inference starts (LeRobot's default of 10 is shorter than our 0.2 s delay)
+    rtc_execution_horizon: int = 24
     window_duration: float = 0.3  # seconds of plan in each JTC window
     extra_time: float = 1.0  # seconds an episode runs past the expert's duration
     open_loop_stride: int = 24  # ticks between the observations of the open-loop evaluation

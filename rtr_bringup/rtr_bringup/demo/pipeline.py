@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,7 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
                        task_config(config)) as sim:
             for run in config.runs:
                 t0 = time.perf_counter()
+                shutil.rmtree(run_dir / 'bags' / run.name, ignore_errors=True)  # a rerun
                 loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
                                   vae=artifacts.vae)
                 metrics = []
@@ -156,6 +158,13 @@ def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool =
         'Traced shapes: ink (blue) over the shape to write (grey), first held-out episode.':
             report.plot_traced(first, run_dir / 'traced.png').name,
     }
+    key = [n for n in ('15hz_stop_and_go', 'latent_60hz', 'naive', 'rtr') if n in first]
+    if key:
+        mid = 0.5 * first[key[0]].duration
+        figures['The same, four runs over 3 s: 15 Hz stop-and-go, latent 60 Hz executed '
+                'synchronously (it waits for every chunk), and the same latent policy under '
+                'asynchronous inference with naive switching and with rtr.'] = report.plot_speed(
+            {n: first[n] for n in key}, run_dir / 'overview.png', (mid - 1.5, mid + 1.5)).name
     timings['report'] = time.perf_counter() - t0
     timings['total'] = time.perf_counter() - t_start
     notes = _notes(config, artifacts, timings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -161,6 +162,7 @@ def run_real_time(config: DemoConfig, retrain: bool = False, save_checkpoints: b
         for i in range(config.real_time.episodes):
             seed = episode_seed(config.data.eval_seed, i)
             bag = run_dir / 'bags' / f'real_time_{run.name}' / f'{config.data.task}_{i:04d}'
+            shutil.rmtree(bag, ignore_errors=True)  # a rerun replaces its bags
             log(f'real time: {run.name}, held-out episode {i} (wall clock)')
             episode, s = real_time_episode(loop, seed, bag)
             metrics.append(episode_metrics(episode, loop.period))

@@ -128,7 +128,7 @@ def _tip_speed(log) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return log.t[1:], speed, expert
 
 
-def plot_speed(logs: dict, path: Path) -> Path:
+def plot_speed(logs: dict, path: Path, window: tuple[float, float] | None = None) -> Path:
     """Commanded tool-tip speed (forward kinematics of the executor's command) over time, one
     row per run: stop-and-go shows as the speed dropping to 0, seams (red lines: chunk
     hand-overs) as spikes."""
@@ -137,12 +137,16 @@ def plot_speed(logs: dict, path: Path) -> Path:
     fig, axes = plt.subplots(n, 1, figsize=(10, 1.45 * n + 0.6), sharex=True, squeeze=False)
     for ax, (name, log) in zip(axes[:, 0], logs.items(), strict=True):
         t, speed, expert = _tip_speed(log)
+        if window is not None:
+            m = (t >= window[0]) & (t <= window[1])
+            t, speed, expert = t[m], speed[m], expert[m]
         ax.plot(t, expert, color='0.65', lw=1.6, label='expert plan')
         ax.plot(t, speed, color='tab:blue', lw=0.9, label='executed')
         for ts in log.t[np.flatnonzero(log.spliced)[1:]]:
-            ax.axvline(ts, color='tab:red', lw=0.5, alpha=0.3)
+            if t.size and t[0] <= ts <= t[-1]:
+                ax.axvline(ts, color='tab:red', lw=0.5, alpha=0.3)
         ax.set_ylabel(name, rotation=0, ha='right', va='center', fontsize=8)
-        ax.set_ylim(0, max(1.0, np.percentile(expert, 99) * 1.8))
+        ax.set_ylim(0, max(1.0, np.percentile(expert, 99) * 2.5))
         ax.tick_params(labelsize=7)
     axes[0, 0].legend(loc='upper right', fontsize=7, ncol=2)
     axes[-1, 0].set_xlabel('time (s)')
