@@ -1,29 +1,25 @@
-"""Policy benchmark: inference latency and open-loop quality of the diffusion policies.
+"""Latent diffusion policy vs action-space baselines: training time, open-loop quality on
+held-out demonstrations, inference latency.
 
-``inference``: observation -> decoded chunk at batch 1 (``Policy.predict``, which includes
-the observation encoder, ``num_inference_steps`` DDIM steps and the VAE decode), for the
-latent policy and the action-space baselines at the SAME network width; medians over
-repeated calls at 1 and 2 torch threads, plain and with RTC guidance. Trained checkpoints
-are used when given (``--checkpoints``), else freshly initialised ones of the same shapes
-(the cost does not depend on the weights).
+With no arguments (as ``run_all.py`` calls it) the whole pipeline runs in ``--out``
+(default ``runs/bench_policy``), reusing what is already there:
 
-``openloop``: every held-out episode (bags not used in training), a chunk is predicted from
-the recorded observation every ``--every`` ticks and compared with the demonstrated actions
-over the chunk's times: deviation (mean |p - g|, rad) and jerk (units/s^3, of each chunk on
-its own; the seams are the executor's business) per policy, with the demonstrations' own
-jerk as the reference row.
+1. ``rtr sim record``: 50 ``write`` + 50 ``wipe`` demonstrations for training and 5 + 5
+   held out (another seed).
+2. ``rtr train vae`` (defaults) on the training demonstrations.
+3. ``rtr train policy`` with ``rtr_training/config/policy_demo.yaml`` for
+   ``latent_diffusion``, ``action_diffusion`` at 60 Hz and at 15 Hz; wall and CPU time.
+4. ``openloop``: every held-out episode, a chunk is predicted from the recorded observation
+   every ``--every`` ticks and compared with the demonstrated actions over the chunk's
+   times: deviation (mean |p - g|, rad) and jerk (rad/s^3, of each chunk on its own; seams
+   are the executor's business), the 15 Hz network also upsampled linearly and cubically.
+5. ``inference``: observation -> decoded chunk at batch 1 (``Policy.predict``: observation
+   encoder, 10 DDIM steps, VAE decode) at 1 and 2 torch threads, plain and with RTC, and
+   per observation at batch 16, all at the same U-Net width.
 
-Training the checkpoints is the documented command line (docs/policies.md), timed there:
-
-    rtr sim record --task write --episodes 50 --out DATA/train/write   (wipe alike)
-    rtr sim record --task write --episodes 5 --seed 1 --out DATA/heldout/write
-    rtr train vae --data DATA/train/write DATA/train/wipe --out vae.pt
-    rtr train policy --data DATA/train --vae vae.pt --policy latent_diffusion --out latent.pt
-    ...
-
-Run: ``.venv/bin/python benchmarks/bench_policy.py inference [--checkpoints A.pt B.pt ...]``
-     ``.venv/bin/python benchmarks/bench_policy.py openloop --data DATA/heldout --checkpoints
-     latent.pt action60.pt action15_linear.pt action15_cubic.pt``
+Subcommands run one part: ``inference [--checkpoints ...]`` (fresh weights of the same
+shapes when none are given: the cost does not depend on them) and ``openloop --data
+HELD_OUT --checkpoints ...``.
 """
 
 from __future__ import annotations
@@ -190,9 +186,62 @@ def openloop(args) -> None:
               f'deviation {latent[0] / action[0]:.2f}x of the action-space one')
 
 
+def _timed(argv: list[str]) -> tuple[float, float]:
+    """Run an ``rtr`` command in this process: (wall seconds, CPU seconds)."""
+    from rtr_bringup.cli.main import main as rtr
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    if rtr(argv) != 0:
+        raise SystemExit(f'rtr {" ".join(argv)} failed')
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def pipeline(args) -> None:
+    os.environ.setdefault('MUJOCO_GL', 'egl')
+    out = Path(args.out)
+    demo = Path(__file__).parents[1] / 'rtr_training' / 'config' / 'policy_demo.yaml'
+    for split, seed, episodes in (('train', 0, 50), ('heldout', 1, 5)):
+        for task in ('write', 'wipe'):
+            _timed(['sim', 'record', '--task', task, '--episodes', str(episodes), '--seed',
+                    str(seed), '--out', str(out / split / task), '--workers', '1'])
+    cache = ['--cache', str(out / 'cache')]
+    rows = []
+    if not (out / 'vae.pt').is_file():
+        bags = sorted(str(b) for b in (out / 'train').glob('*/*') if b.is_dir())
+        rows.append(('rtr train vae (defaults)',
+                     *_timed(['train', 'vae', '--data', *bags, '--out', str(out / 'vae.pt'),
+                              '--no-progress'])))
+    data = ['--data', str(out / 'train' / 'write'), str(out / 'train' / 'wipe')]
+    runs = {'latent.pt': ['--policy', 'latent_diffusion', '--vae', str(out / 'vae.pt')],
+            'action60.pt': ['--policy', 'action_diffusion'],
+            'action15.pt': ['--policy', 'action_diffusion', '--rate', '15']}
+    for name, opts in runs.items():
+        if not (out / name).is_file():
+            rows.append((f'rtr train policy {" ".join(opts[:2])} {" ".join(opts[2:4])}',
+                         *_timed(['train', 'policy', *data, *opts, '--config', str(demo),
+                                  '--threads', '2', '--out', str(out / name), '--no-progress',
+                                  *cache])))
+    if rows:
+        print(f'Training on 50 write + 50 wipe demonstrations, {demo.name}, 2 torch threads, '
+              f'load average {os.getloadavg()[0]:.1f} at the end:\n')
+        print('| step | wall s | CPU s |')
+        print('|---|---|---|')
+        for label, wall, cpu in rows:
+            print(f'| {label} | {wall:.0f} | {cpu:.0f} |')
+        print()
+    checkpoints = [str(out / n) for n in runs]
+    openloop(argparse.Namespace(
+        data=[str(out / 'heldout' / 'write'), str(out / 'heldout' / 'wipe')],
+        checkpoints=checkpoints, every=24, batch=64, threads=1, seed=0, cache=out / 'cache'))
+    print()
+    inference(argparse.Namespace(checkpoints=checkpoints, repeats=30, down_dims=None))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    sub = parser.add_subparsers(dest='what', required=True)
+    parser.add_argument('--out', default='runs/bench_policy', help='pipeline folder')
+    parser.set_defaults(func=pipeline)
+    sub = parser.add_subparsers(dest='what')
     p = sub.add_parser('inference')
     p.add_argument('--checkpoints', nargs='*')
     p.add_argument('--down-dims', type=int, nargs='+', default=list(PolicyConfig().down_dims))
