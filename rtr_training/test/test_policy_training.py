@@ -138,3 +138,26 @@ def test_rtr_train_policy_command(recorded, tmp_path):
     assert policy.config.down_dims == (16, 32) and policy.training['step'] == 4
     assert main(['train', 'policy', '--data', str(recorded / 'bags'), '--out',
                  str(tmp_path / 'x.pt')]) == 2  # latent_diffusion without --vae: one-line error
+
+
+@pytest.mark.slow
+def test_training_runs_unchanged_under_torchrun(recorded, tmp_path):
+    """Two CPU processes (gloo) through the standard launcher; rank 0 writes the files."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).with_name('torchrun')
+    out = tmp_path / 'ddp.pt'
+    config = tmp_path / 'small.yaml'
+    config.write_text('batch_size: 16\neval_every: 3\npolicy:\n  down_dims: [16, 32]\n'
+                      '  image_channels: [8, 16]\n')
+    cmd = [str(torchrun), '--nproc_per_node=2', '-m', 'rtr_bringup.cli.main', 'train',
+           'policy', '--data', str(recorded / 'bags'), '--policy', 'action_diffusion',
+           '--config', str(config), '--steps', '6', '--threads', '1', '--cache',
+           str(recorded / 'cache'), '--out', str(out), '--no-progress']
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count('6 steps in') == 1  # only rank 0 reports and writes
+    assert Policy.load(out).training['step'] == 6
