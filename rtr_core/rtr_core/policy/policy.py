@@ -76,6 +76,7 @@ class Policy:
             contract.image is not None).eval()
         self._torch_norm = {k: v.torch_params() for k, v in self.normalisers.items()}
         self._version: str | None = None
+        self.training: dict = {}  # what the checkpoint says about its training (step, losses)
 
     # --- identity -------------------------------------------------------------------------
 
