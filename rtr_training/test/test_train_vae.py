@@ -73,3 +73,17 @@ def test_latent_steps_pull_a_chunk_onto_a_reused_prefix(lasa_run):
         opt.step()
     assert prefix_error().item() < 0.3 * before
     assert vae.hash == weights and all(p.grad is None for p in vae.net.parameters())
+
+
+def test_same_data_and_seed_give_the_same_model(tmp_path):
+    train = lasa_trajectories(('Angle', 'Worm'), demos=range(4))
+    val = lasa_trajectories(('Angle',), demos=(5,))
+    config = VAETrainingConfig(steps=30, progress=False)
+    hashes = []
+    for i in range(2):
+        torch.randn(i + 3)  # whatever ran before in the process does not matter
+        hashes.append(train_vae(train, val, tmp_path / f'{i}.pt', config=config).vae.hash)
+    assert hashes[0] == hashes[1]
+    other = train_vae(train, val, tmp_path / 'other.pt',
+                      config=VAETrainingConfig(steps=30, progress=False, seed=1))
+    assert other.vae.hash != hashes[0]

@@ -87,6 +87,7 @@ def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str |
     val_set = WindowSet(val, vae_config.horizon, config.stride)
     normaliser = normaliser or MinMaxNormaliser.fit(train_set.data)
 
+    torch.manual_seed(config.seed)  # the initial weights depend on the seed only
     vae = ActionVAE(vae_config, normaliser, train[0].names)
     net = vae.net
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr,
