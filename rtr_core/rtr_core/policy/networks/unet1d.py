@@ -18,12 +18,13 @@ from torch import nn
 class SinusoidalEmbedding(nn.Module):
     def __init__(self, dim: int):
         super().__init__()
-        self.dim = dim
+        half = dim // 2
+        # a buffer, not rebuilt per call: at batch 1 that arange cost as much as a conv
+        freq = torch.exp(-math.log(10000) * torch.arange(half) / (half - 1))
+        self.register_buffer('freq', freq, persistent=False)
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        half = self.dim // 2
-        freq = torch.exp(-math.log(10000) * torch.arange(half, device=t.device) / (half - 1))
-        angle = t.float()[:, None] * freq[None, :]
+        angle = t.float()[:, None] * self.freq[None, :]
         return torch.cat([angle.sin(), angle.cos()], dim=-1)
 
 
