@@ -53,7 +53,7 @@ def _native_targets(config: TrainPolicyConfig, contract, vae, windows: np.ndarra
 
 def _normalisers(dataset: PolicyDataset, native: np.ndarray, train: np.ndarray):
     rows = dataset.tick_rows[train]
-    out = {'action': MinMaxNormaliser.fit(dataset.actions),
+    out = {'action': MinMaxNormaliser.fit(dataset.windows(train)),
            'native': MinMaxNormaliser.fit(native[train])}
     if dataset.joint_positions is not None:
         out['joint_positions'] = MinMaxNormaliser.fit(dataset.joint_positions[rows])
