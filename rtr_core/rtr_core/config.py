@@ -47,6 +47,9 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
+        choices = [a for a in args if a is not type(None)]
+        if len(choices) == 1:  # Optional[X]: X's own error names the inner key
+            return _convert(value, choices[0], source, key)
         errors = []
         for arg in args:
             if arg is type(None):

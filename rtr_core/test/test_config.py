@@ -92,3 +92,13 @@ def test_rclpy_and_numpy_arrays_are_lists():
     assert cfg.limits.velocity == (0.5, 1.5)
     cfg = from_dict(Node, {'joint_names': np.array(['a', 'b'])})
     assert cfg.joint_names == ('a', 'b')
+
+
+def test_optional_nested_config_errors_name_the_inner_key():
+    @dataclass(frozen=True)
+    class Outer:
+        limits: Limits | None = None
+
+    with pytest.raises(ConfigError, match=r'limits.max_stp: unknown key'):
+        from_dict(Outer, {'limits': {'max_stp': 1.0}}, 'o.yaml')
+    assert from_dict(Outer, {'limits': None}).limits is None
