@@ -82,9 +82,14 @@ def paragraph(rows: dict[str, dict], checks, async_runs: list[str]) -> str:
     """A short reading of the numbers (every figure quoted is from ``rows``)."""
     parts = []
     best = max(rows, key=lambda n: (rows[n]['success'], -rows[n]['deviation_mm']))
-    parts.append(f'Task success ranges from {min(r["success"] for r in rows.values()):.0%} to '
-                 f'{max(r["success"] for r in rows.values()):.0%} ({best} best, '
-                 f'{rows[best]["deviation_mm"]:.2f} mm mean shape-to-ink distance).')
+    low, high = (f(r['success'] for r in rows.values()) for f in (min, max))
+    if high == low:
+        parts.append(f'Every configuration has the same task success ({low:.0%}); the closest '
+                     f'tracing is {best}\'s ({rows[best]["deviation_mm"]:.2f} mm mean '
+                     f'shape-to-ink distance).')
+    else:
+        parts.append(f'Task success ranges from {low:.0%} to {high:.0%} ({best} best, '
+                     f'{rows[best]["deviation_mm"]:.2f} mm mean shape-to-ink distance).')
     sync = [n for n in rows if n not in async_runs]
     if sync:
         smooth = min(sync, key=lambda n: rows[n]['jerk_mean'])
