@@ -26,6 +26,15 @@ from .anchor import _basis
 from .base import BoundaryContext, BoundaryStrategy
 
 
+def _fade_out(n: int, start: int) -> np.ndarray:
+    """(n, 1) weights: 1 up to index ``start``, then a quintic decay to 0 at index n - 1."""
+    w = np.ones(n)
+    length = n - 1 - start
+    if length >= 1:
+        w[start + 1:] = _basis(length)[0]
+    return w[:, None]
+
+
 class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
 
@@ -55,7 +64,12 @@ class RTRStrategy(BoundaryStrategy):
             window[planned - w0] = rows
         if self.config.residual:
             both = self.vae.reconstruct(np.stack([window, fresh_window]))
-            refined = fresh_window + both[0] - both[1]
+            # Nothing is reused after the hand-over: fade the correction out before the
+            # window ends, where the VAE's edge error would leave the plan off the new chunk.
+            reused = reuse_end - w0
+            fade_from = min(reused + self.config.blend_ticks,
+                            max(reused, h - 1 - self.config.blend_ticks))
+            refined = fresh_window + (both[0] - both[1]) * _fade_out(h, fade_from)
         else:
             refined = self.vae.reconstruct(window)
         if new.last_tick > ticks[-1]:  # the chunk goes on: continue it from the window end
