@@ -24,6 +24,8 @@ Run: ``.venv/bin/python benchmarks/bench_executor.py [--out runs/bench_executor]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import platform
@@ -157,7 +159,11 @@ def main() -> int:
     os.environ.setdefault('MUJOCO_GL', 'egl')
     torch.set_num_threads(1)
 
-    from rtr_bringup.cli.main import main as rtr
+    from rtr_bringup.cli.main import main as cli
+
+    def rtr(argv):  # per-episode tables stay in the run folder; only the means are printed
+        with contextlib.redirect_stdout(io.StringIO()):
+            return cli(argv)
     from rtr_core.evaluation.chunk_stream import StreamConfig, predicted_stream, write_stream_bag
     from rtr_core.evaluation.replay import load_stream
     from rtr_core.executor.config import ExecutorConfig
