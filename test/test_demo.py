@@ -69,6 +69,28 @@ def test_demo_configs_load_and_keys_follow_what_trains():
     assert vae_key(longer) == vae_key(full)
 
 
+def test_committed_checkpoints_match_the_demo_config():
+    """What makes `make demo` fast: if a training default changes, this fails; rebuild them
+    with `rtr demo --retrain --save-checkpoints` (see checkpoints/demo/README.md)."""
+    from rtr_bringup.demo.artifacts import read_manifest
+    from rtr_bringup.demo.config import POLICIES
+    from rtr_core.policy import Policy
+    from rtr_core.vae import ActionVAE
+
+    config = DemoConfig.load(bringup_config('demo.yaml'))
+    folder = Path(__file__).resolve().parents[1] / config.checkpoints
+    manifest = read_manifest(folder)
+    assert manifest['vae']['key'] == vae_key(config)
+    vae = ActionVAE.load(folder / 'vae.pt')
+    assert vae.hash == manifest['vae']['content_hash']
+    for name in POLICIES:
+        assert manifest[name]['key'] == policy_key(config, name), name
+        assert Policy.load(folder / f'{name}.pt', vae=vae).version == \
+            manifest[name]['content_hash']
+    assert sum((folder / f).stat().st_size for f in ('vae.pt', *(f'{n}.pt' for n in POLICIES))
+               ) < 8e6
+
+
 def test_demo_config_errors_name_the_field(tmp_path):
     bad = tmp_path / 'bad.yaml'
     bad.write_text('runs:\n  - {name: x, strategy: fastest}\n')
