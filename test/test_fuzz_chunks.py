@@ -5,9 +5,6 @@ the benchmark); here hypothesis chooses the mutations, so a failure shrinks to t
 sequence of bad chunks that breaks an invariant.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,21 +16,14 @@ from rtr_core.executor.config import ExecutorConfig
 from rtr_core.executor.executor import ChunkExecutor
 from rtr_core.executor.state import MODE_EXECUTING
 
-BENCH = Path(__file__).resolve().parents[1] / 'benchmarks' / 'bench_fuzz.py'
 STRATEGIES = ('sync', 'naive', 'weighted_average', 'temporal_ensemble', 'crossfade',
               'rtr_paper', 'rtr')
 T = 1 / 60
 
 
 @pytest.fixture(scope='module')
-def bench_fuzz():
-    """benchmarks/bench_fuzz.py (a script, not a package)."""
-    if 'bench_fuzz' not in sys.modules:
-        spec = importlib.util.spec_from_file_location('bench_fuzz', BENCH)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules['bench_fuzz'] = module
-        spec.loader.exec_module(module)
-    return sys.modules['bench_fuzz']
+def bench_fuzz(load_benchmark):
+    return load_benchmark('bench_fuzz')
 
 
 @pytest.fixture(scope='module')

@@ -1,23 +1,13 @@
 """A short soak (3 simulated minutes at 60 Hz with random latency) of benchmarks/bench_soak.py;
 the hour-long run is the benchmark."""
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / 'benchmarks' / 'bench_soak.py'
-
 
 @pytest.fixture(scope='module')
-def bench_soak():
-    if 'bench_soak' not in sys.modules:
-        spec = importlib.util.spec_from_file_location('bench_soak', BENCH)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules['bench_soak'] = module
-        spec.loader.exec_module(module)
-    return sys.modules['bench_soak']
+def bench_soak(load_benchmark):
+    return load_benchmark('bench_soak')
 
 
 def test_short_soak_keeps_the_timeline_and_memory(bench_soak):
