@@ -17,9 +17,10 @@ With no arguments (as ``run_all.py`` calls it) the whole pipeline runs in ``--ou
    encoder, 10 DDIM steps, VAE decode) at 1 and 2 torch threads, plain and with RTC, and
    per observation at batch 16, all at the same U-Net width.
 
-Subcommands run one part: ``inference [--checkpoints ...]`` (fresh weights of the same
-shapes when none are given: the cost does not depend on them) and ``openloop --data
-HELD_OUT --checkpoints ...``.
+Subcommands run one part: ``scaling`` (the U-Net alone on the latent vs the 60 Hz
+sequence at several widths, batch-1 inference vs training step), ``inference
+[--checkpoints ...]`` (fresh weights of the same shapes when none are given: the cost does
+not depend on them) and ``openloop --data HELD_OUT --checkpoints ...``.
 """
 
 from __future__ import annotations
@@ -122,6 +123,46 @@ def inference(args) -> None:
         if latent and action:
             print(f'\n{threads} thread(s), action_diffusion 60 Hz / latent_diffusion: batch 1 '
                   f'{action[0] / latent[0]:.2f}x, batch 16 {action[1] / latent[1]:.2f}x')
+
+
+def scaling(args) -> None:
+    """Where the latent's 4x shorter sequence pays: one U-Net pass (the denoiser alone) on the
+    12x8 latent vs the 48x7 60 Hz actions, at several widths, for a batch-1 inference step
+    and for a training step (forward + backward at the training batch)."""
+    from rtr_core.policy.networks import ConditionalUnet1D
+
+    torch.set_num_threads(args.threads)
+    print(f'machine: {platform.node()} {platform.processor() or platform.machine()}, '
+          f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; torch '
+          f'{torch.__version__}; {args.threads} thread(s); median of {args.repeats}')
+    print('| U-Net width | params | batch-1 pass 12x8 ms | batch-1 pass 48x7 ms | ratio | '
+          f'training step (batch {args.batch}) 12x8 ms | 48x7 ms | ratio |')
+    print('|---|---|---|---|---|---|---|---|')
+    cond_dim = 96
+    for dims in args.widths:
+        dims = tuple(int(v) for v in dims.split(','))
+        infer, train = [], []
+        for steps, channels in ((12, 8), (48, 7)):
+            net = ConditionalUnet1D(channels, cond_dim, dims)
+            x, c = torch.randn(1, steps, channels), torch.randn(1, cond_dim)
+            t = torch.tensor([5])
+            net.eval()
+            with torch.inference_mode():
+                infer.append(np.median(_time(lambda n=net, x=x, c=c, t=t: n(x, t, c),
+                                             args.repeats)))
+            net.train()
+            xb, cb = torch.randn(args.batch, steps, channels), torch.randn(args.batch, cond_dim)
+            tb = torch.randint(0, 100, (args.batch,))
+
+            def step(n=net, x=xb, c=cb, t=tb):
+                n.zero_grad(set_to_none=True)
+                n(x, t, c).square().mean().backward()
+
+            train.append(np.median(_time(step, max(5, args.repeats // 10))))
+        params = sum(p.numel() for p in net.parameters()) / 1e6
+        print(f'| {list(dims)} | {params:.2f} M | {infer[0]:.2f} | {infer[1]:.2f} | '
+              f'{infer[1] / infer[0]:.2f}x | {train[0]:.1f} | {train[1]:.1f} | '
+              f'{train[1] / train[0]:.2f}x |')
 
 
 def _with_interpolation(policy: Policy, method: str) -> Policy:
@@ -247,6 +288,13 @@ def main() -> None:
     p.add_argument('--down-dims', type=int, nargs='+', default=list(PolicyConfig().down_dims))
     p.add_argument('--repeats', type=int, default=30)
     p.set_defaults(func=inference)
+    p = sub.add_parser('scaling', help='U-Net pass on 12x8 vs 48x7 at several widths')
+    p.add_argument('--widths', nargs='+', default=['32,64', '32,64,128', '64,128,256',
+                                                     '128,256,512', '256,512,1024'])
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--batch', type=int, default=64, help='training batch')
+    p.add_argument('--repeats', type=int, default=100)
+    p.set_defaults(func=scaling)
     p = sub.add_parser('openloop')
     p.add_argument('--data', nargs='+', required=True, help='held-out bags or folders')
     p.add_argument('--checkpoints', nargs='+', required=True)

@@ -181,7 +181,7 @@ def _load(found: dict, name: str, load, log):
 
 def _train_policies(config: DemoConfig, names: list[str], bags: Path, vae_path: Path,
                     own: Path, run_dir: Path, done, log) -> None:
-    """Train ``names`` in up to ``data.workers`` processes (one torch thread each); calls
+    """Train ``names`` in up to ``training.processes`` processes (one torch thread each); calls
     ``done(name, version, seconds)`` as each one finishes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -193,7 +193,7 @@ def _train_policies(config: DemoConfig, names: list[str], bags: Path, vae_path: 
     PolicyDataset.from_bags([bags], ObservationContract(), 2, cache)  # decode each bag once
     jobs = {n: (bags, own / f'{n}.pt', config.training.policy_config(n), vae_path, cache)
             for n in names}
-    workers = min(config.data.workers, len(names))
+    workers = min(config.training.processes, len(names))
     log(f'  training {", ".join(names)} ({workers} worker processes)')
     if workers <= 1:
         for n, job in jobs.items():
