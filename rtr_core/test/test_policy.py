@@ -17,7 +17,7 @@ from rtr_core.policy import (
     RTCContext,
     prefix_weights,
 )
-from rtr_core.policy.checkpoint import read_checkpoint
+from rtr_core.policy.checkpoint import POLICY_CHECKPOINT, read_checkpoint
 from rtr_core.policy.interpolation import upsampling_matrix
 from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
 
@@ -174,6 +174,30 @@ def test_checkpoint_round_trip_gives_identical_chunks(tmp_path):
     np.testing.assert_array_equal(a.latent, b.latent)
     assert loaded.version == policy.version and loaded.training == {'step': 7}
     assert loaded.contract == policy.contract and loaded.config == policy.config
+
+
+def test_half_precision_copy_is_half_the_size_and_predicts_the_same_chunks(tmp_path):
+    """What the committed demo checkpoints use: float16 weights, float32 model after loading."""
+    policy = _policy('action_diffusion')
+    policy.save(tmp_path / 'full.pt', step=3)
+    POLICY_CHECKPOINT.copy(tmp_path / 'full.pt', tmp_path / 'half.pt', half=True)
+    full, half = (tmp_path / 'full.pt').stat().st_size, (tmp_path / 'half.pt').stat().st_size
+    assert half < 0.6 * full
+    loaded = Policy.load(tmp_path / 'half.pt')
+    for name, value in loaded.model.state_dict().items():
+        assert value.dtype == policy.model.state_dict()[name].dtype
+        np.testing.assert_array_equal(value.numpy(),
+                                      policy.model.state_dict()[name].half().float().numpy())
+    assert loaded.training == {'step': 3} and loaded.version != policy.version
+    a, b = policy.predict(_obs(), seed=5), loaded.predict(_obs(), seed=5)
+    span = np.ptp(a.positions)
+    assert np.abs(a.positions - b.positions).max() < 0.01 * span
+    data = read_checkpoint(tmp_path / 'full.pt')
+    del data['state_dict']
+    torch.save(data, tmp_path / 'no_weights.pt')
+    with pytest.raises(PolicyCheckpointError, match="no_weights.pt.*lacks the field 'state_dict'"):
+        POLICY_CHECKPOINT.copy(tmp_path / 'no_weights.pt', tmp_path / 'x.pt', half=True)
+    assert not (tmp_path / 'x.pt').exists()
 
 
 def test_loading_with_another_vae_fails_naming_both_hashes(tmp_path):

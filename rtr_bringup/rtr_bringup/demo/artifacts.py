@@ -219,13 +219,26 @@ def _entry(config: DemoConfig, name: str, key: str, content_hash: str, seconds: 
 
 
 def _save(folder: Path, paths: dict[str, Path], own: Path) -> None:
+    """Copy the artifacts used into the committed folder, the policies with float16 weights
+    (half the size; they load back into float32) and their content hash re-measured."""
+    from rtr_core.policy.checkpoint import POLICY_CHECKPOINT
+
     folder.mkdir(parents=True, exist_ok=True)
     source = read_manifest(own)
-    for name, path in paths.items():
+    for name in sorted(paths, key=lambda n: n != 'vae'):  # the VAE first: policies load it
+        path = paths[name]
         if path.parent.resolve() == folder.resolve():
             continue
         if name not in source:
             raise RtrError(f'{own / MANIFEST}: no entry for {name}; nothing to save')
-        with atomic_path(folder / f'{name}.pt') as tmp:
-            shutil.copyfile(path, tmp)
-        _record_entry(folder, name, source[name])
+        entry = dict(source[name])
+        target = folder / f'{name}.pt'
+        if name == 'vae':
+            with atomic_path(target) as tmp:
+                shutil.copyfile(path, tmp)
+        else:
+            POLICY_CHECKPOINT.copy(path, target, half=True)
+            entry['content_hash'] = Policy.load(
+                target, vae=ActionVAE.load(folder / 'vae.pt')).version
+            entry['weights'] = 'float16'
+        _record_entry(folder, name, entry)
