@@ -284,3 +284,27 @@ def test_real_time_episode_reports_tick_lateness(tiny, one_thread):
     assert data['stats'][0]['ticks'] > 300 and 0 <= late['p50'] <= late['p99'] <= late['max']
     assert data['row']['episodes'] == 1
     assert '(real time)' in (run_dir / 'real_time.md').read_text()
+
+
+def test_deviation_target_quotes_the_paired_difference_and_its_interval():
+    from rtr_bringup.demo.report import check_targets, paired_difference
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(2, 12, 24)  # episode difficulty, shared by both runs
+    mean, lo, hi = paired_difference(base + 1.0, base)
+    assert mean == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    noisy = base + 0.5 + rng.normal(0, 1.0, base.size)
+    mean, lo, hi = paired_difference(noisy, base)
+    assert lo < mean < hi and lo < 0.5 < hi and hi - lo < 1.5
+
+    def row(dev, gap):
+        return {'deviation_mm': dev, 'joint_deviation_mrad': 10 * dev, 'success': 0.0,
+                'episodes': 24, 'seam_gap_mrad': gap, 'seam_gap_ratio': gap / 5,
+                'stall_fraction': 0.0, 'longest_stall_s': 0.0, 'idle_fraction': 0.0}
+
+    rows = {'rtr': row(noisy.mean(), 4.0), 'naive': row(base.mean(), 8.0)}
+    per_episode = {'rtr': [{'task': {'deviation_mean_mm': v}} for v in noisy],
+                   'naive': [{'task': {'deviation_mean_mm': v}} for v in base]}
+    checks = {c[0]: c for c in check_targets(rows, ['naive', 'rtr'], per_episode)}
+    numbers = next(c[2] for name, c in checks.items() if name.startswith('rtr at comparable'))
+    assert f'rtr - naive = {mean:+.2f} mm, 95% CI [{lo:+.2f}, {hi:+.2f}]' in numbers

@@ -44,7 +44,7 @@ class DataConfig:
     rotation: float = 0.0  # +- degrees of random rotation
     train_episodes: int = 40
     seed: int = 0
-    eval_episodes: int = 8
+    eval_episodes: int = 24
     eval_seed: int = 1000
     workers: int = 2
 

@@ -146,7 +146,7 @@ def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool =
     log('[5/5] report')
     t0 = time.perf_counter()
     async_runs = [r.name for r in config.runs if r.asynchronous]
-    checks = report.check_targets(rows, async_runs)
+    checks = report.check_targets(rows, async_runs, per_run)
     text = report.paragraph(rows, checks, async_runs)
     figures = {
         'Commanded tool-tip speed over time (forward kinematics of the executor\'s command; '

@@ -21,9 +21,32 @@ def _get(rows, name, key):
     return float('nan') if row is None else row.get(key, float('nan'))
 
 
-def check_targets(rows: dict[str, dict], async_runs: list[str]) -> list[tuple[str, bool | None,
-                                                                              str]]:
-    """(target, met (None: not measurable with these runs), the numbers behind it)."""
+def paired_difference(a: list[float], b: list[float], samples: int = 10000,
+                      seed: int = 0) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over paired episodes (the same held-out seeds) and its 95% bootstrap
+    confidence interval: how far apart two runs really are, given the episode-to-episode
+    spread of a learned policy."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    if d.size == 0:
+        return float('nan'), float('nan'), float('nan')
+    idx = np.random.default_rng(seed).integers(0, d.size, (samples, d.size))
+    means = d[idx].mean(axis=1)
+    return float(d.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def _episode_values(per_episode: dict | None, name: str) -> list[float]:
+    if not per_episode or name not in per_episode:
+        return []
+    return [e['task']['deviation_mean_mm'] for e in per_episode[name]]
+
+
+def check_targets(rows: dict[str, dict], async_runs: list[str],
+                  per_episode: dict[str, list[dict]] | None = None
+                  ) -> list[tuple[str, bool | None, str]]:
+    """(target, met (None: not measurable with these runs), the numbers behind it).
+
+    With ``per_episode`` (metrics of each held-out episode per run), the deviation comparison
+    also quotes the paired difference with its 95% confidence interval."""
     out = []
     lat, direct, interp = (_get(rows, n, 'jerk_mean') for n in
                            ('latent_60hz', 'direct_60hz', '15hz_interpolated'))
@@ -68,6 +91,12 @@ def check_targets(rows: dict[str, dict], async_runs: list[str]) -> list[tuple[st
             mine, theirs = _get(rows, 'rtr', key), _get(rows, best, key)
             ok &= mine <= 1.1 * theirs
             parts.append(f'{label} rtr {mine:.2f} vs best other {theirs:.2f} {unit} ({best})')
+            if key == 'deviation_mm':
+                mean, lo, hi = paired_difference(_episode_values(per_episode, 'rtr'),
+                                                 _episode_values(per_episode, best))
+                if np.isfinite(mean):
+                    parts.append(f'paired over the episodes rtr - {best} = {mean:+.2f} mm, '
+                                 f'95% CI [{lo:+.2f}, {hi:+.2f}]')
         best = max(others, key=lambda n: _get(rows, n, 'success'))
         ok &= _get(rows, 'rtr', 'success') >= _get(rows, best, 'success') - 1.0 / episodes
         parts.append(f'success rtr {_get(rows, "rtr", "success"):.0%} vs best other '
