@@ -290,7 +290,7 @@ def main() -> None:
     p.set_defaults(func=inference)
     p = sub.add_parser('scaling', help='U-Net pass on 12x8 vs 48x7 at several widths')
     p.add_argument('--widths', nargs='+', default=['32,64', '32,64,128', '64,128,256',
-                                                     '128,256,512', '256,512,1024'])
+                                                     '128,256,512'])
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch', type=int, default=64, help='training batch')
     p.add_argument('--repeats', type=int, default=100)
