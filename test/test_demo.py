@@ -120,9 +120,13 @@ def test_artifacts_are_trained_saved_and_reused_by_key(tiny, one_thread):
     assert set(again.origin.values()) == {'committed'}
     obs = Observation(stamp=0.0, joint_positions=np.zeros(7),
                       image=np.zeros((96, 96, 3), np.uint8), wrench=np.zeros(6))
+    committed = json.loads((Path(config.checkpoints) / MANIFEST).read_text())
     for name, policy in artifacts.policies.items():
-        np.testing.assert_array_equal(again.policies[name].predict(obs, seed=3).positions,
-                                      policy.predict(obs, seed=3).positions)
+        # committed copies hold float16 weights: the same chunks up to that rounding
+        assert again.policies[name].version == committed[name]['content_hash']
+        full = policy.predict(obs, seed=3).positions
+        half = again.policies[name].predict(obs, seed=3).positions
+        assert np.abs(half - full).max() <= 0.02 * max(np.ptp(full), 1e-3), name
 
 
 def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny, one_thread):
@@ -309,4 +313,5 @@ def test_deviation_target_quotes_the_paired_difference_and_its_interval():
                    'naive': [{'task': {'deviation_mean_mm': v}} for v in base]}
     checks = {c[0]: c for c in check_targets(rows, ['naive', 'rtr'], per_episode)}
     numbers = next(c[2] for name, c in checks.items() if name.startswith('rtr at comparable'))
+    assert any(name.startswith('rtr within 10% of the best') for name in checks)
     assert f'rtr - naive = {mean:+.2f} mm, 95% CI [{lo:+.2f}, {hi:+.2f}]' in numbers

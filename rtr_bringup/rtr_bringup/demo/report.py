@@ -84,26 +84,31 @@ def check_targets(rows: dict[str, dict], async_runs: list[str],
             out.append((f'rtr has the smallest {label} among the async strategies',
                         bool(mine < theirs), f'rtr {mine:.2f}{unit}, next best {best} '
                         f'{theirs:.2f}{unit}'))
-        parts, ok = [], True
-        for key, label, unit in (('deviation_mm', 'task deviation', 'mm'),
-                                 ('joint_deviation_mrad', 'joint deviation', 'mrad')):
-            best = min(others, key=lambda n: _get(rows, n, key))
-            mine, theirs = _get(rows, 'rtr', key), _get(rows, best, key)
-            ok &= mine <= 1.1 * theirs
-            parts.append(f'{label} rtr {mine:.2f} vs best other {theirs:.2f} {unit} ({best})')
-            if key == 'deviation_mm':
-                mean, lo, hi = paired_difference(_episode_values(per_episode, 'rtr'),
-                                                 _episode_values(per_episode, best))
-                if np.isfinite(mean):
-                    parts.append(f'paired over the episodes rtr - {best} = {mean:+.2f} mm, '
-                                 f'95% CI [{lo:+.2f}, {hi:+.2f}]')
-        best = max(others, key=lambda n: _get(rows, n, 'success'))
-        ok &= _get(rows, 'rtr', 'success') >= _get(rows, best, 'success') - 1.0 / episodes
+        # the issue's target: the task's own deviation (shape to ink) and success
+        best = min(others, key=lambda n: _get(rows, n, 'deviation_mm'))
+        mine, theirs = _get(rows, 'rtr', 'deviation_mm'), _get(rows, best, 'deviation_mm')
+        ok = mine <= 1.1 * theirs
+        parts = [f'task deviation rtr {mine:.2f} vs best other {theirs:.2f} mm ({best})']
+        mean, lo, hi = paired_difference(_episode_values(per_episode, 'rtr'),
+                                         _episode_values(per_episode, best))
+        if np.isfinite(mean):
+            parts.append(f'paired over the episodes rtr - {best} = {mean:+.2f} mm, '
+                         f'95% CI [{lo:+.2f}, {hi:+.2f}]')
+        top = max(others, key=lambda n: _get(rows, n, 'success'))
+        ok &= _get(rows, 'rtr', 'success') >= _get(rows, top, 'success') - 1.0 / episodes
         parts.append(f'success rtr {_get(rows, "rtr", "success"):.0%} vs best other '
-                     f'{_get(rows, best, "success"):.0%}')
-        out.append(('rtr at comparable deviation (within 10% of the best other async '
-                    'strategy, task and joint space) and success (at most one episode fewer)',
-                    bool(ok), '; '.join(parts)))
+                     f'{_get(rows, top, "success"):.0%} ({top})')
+        out.append(('rtr at comparable task deviation (within 10% of the best other async '
+                    'strategy) and success (at most one episode fewer)', bool(ok),
+                    '; '.join(parts)))
+        # stricter, ours: the distance to the expert's joint plan at the same time, which
+        # also counts pace (a shape traced well but late scores worse here)
+        best = min(others, key=lambda n: _get(rows, n, 'joint_deviation_mrad'))
+        mine = _get(rows, 'rtr', 'joint_deviation_mrad')
+        theirs = _get(rows, best, 'joint_deviation_mrad')
+        out.append(('rtr within 10% of the best other async strategy in joint-space deviation '
+                    'from the expert\'s timed plan', bool(mine <= 1.1 * theirs),
+                    f'rtr {mine:.2f} vs {theirs:.2f} mrad ({best})'))
     return out
 
 
