@@ -15,6 +15,7 @@ os.environ.setdefault('MUJOCO_GL', 'egl')  # before MuJoCo is first imported
 from rtr_bringup.demo.closed_loop import bringup_config  # noqa: E402
 from rtr_bringup.demo.config import DemoConfig, policy_key, vae_key  # noqa: E402
 from rtr_core.config import ConfigError  # noqa: E402
+from rtr_core.threads import torch_threads  # noqa: E402
 
 TOPICS = {
     '/camera/camera/color/image_raw', '/camera/camera/color/camera_info', '/joint_states',
@@ -25,32 +26,25 @@ TOPICS = {
 
 @pytest.fixture
 def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     """The tiny demo configuration, its artifacts trained from scratch and saved as
     checkpoints, and one held-out expert recording."""
-    import torch
 
     from rtr_bringup.demo.artifacts import prepare, record
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp('demo')
     config = dataclasses.replace(DemoConfig.load(bringup_config('demo_tiny.yaml')),
                                  runs_dir=str(root / 'runs'), checkpoints=str(root / 'ckpt'))
     run_dir = root / 'runs' / config.name
     messages = []
-    artifacts = prepare(config, run_dir, save_checkpoints=True, log=messages.append)
-    record(config, run_dir / 'data' / 'eval', 1, config.data.eval_seed, messages.append)
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        artifacts = prepare(config, run_dir, save_checkpoints=True, log=messages.append)
+        record(config, run_dir / 'data' / 'eval', 1, config.data.eval_seed, messages.append)
     return config, artifacts, run_dir
 
 

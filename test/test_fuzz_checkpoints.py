@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from rtr_core.errors import RtrError
 from rtr_core.policy import Observation, ObservationContract, Policy, PolicyConfig
+from rtr_core.threads import torch_threads
 from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
 
 J = 3
@@ -30,10 +31,8 @@ REPLACEMENTS = (None, 'text', -1, 0, 7, 1e30, float('nan'), [], {}, True, [1.0, 
 
 @pytest.fixture(scope='module', autouse=True)
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope='module')

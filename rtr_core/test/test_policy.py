@@ -19,6 +19,7 @@ from rtr_core.policy import (
 )
 from rtr_core.policy.checkpoint import POLICY_CHECKPOINT, read_checkpoint
 from rtr_core.policy.interpolation import upsampling_matrix
+from rtr_core.threads import torch_threads
 from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
 
 J = 3
@@ -27,10 +28,8 @@ J = 3
 @pytest.fixture(autouse=True, scope='module')
 def one_thread():
     """Two threads on two shared cores can stall torch for seconds (machine.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 SMALL = dict(down_dims=(16, 32), image_channels=(8, 16), image_keypoints=4, vector_features=8,
              step_embed_dim=16, horizon=16, num_inference_steps=5)

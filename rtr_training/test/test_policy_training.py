@@ -7,9 +7,9 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 from rtr_core.policy import Policy, PolicyConfig, RTCContext
+from rtr_core.threads import torch_threads
 from rtr_core.vae import VAEConfig
 from rtr_training.checkpoint import TrainingStateError, state_path
 from rtr_training.data import load_trajectories
@@ -33,10 +33,8 @@ KINDS = {
 
 @pytest.fixture(autouse=True, scope='module')
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope='module')

@@ -23,6 +23,7 @@ from rtr_core.atomic import atomic_path, write_text
 from rtr_core.config import to_dict
 from rtr_core.errors import RtrError
 from rtr_core.policy import Policy
+from rtr_core.threads import torch_threads
 from rtr_core.vae import ActionVAE
 
 from .config import POLICIES, DemoConfig, policy_key, vae_key
@@ -96,8 +97,6 @@ def _record_entry(folder: Path, name: str, entry: dict) -> None:
 def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
             save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Artifacts:
     """The VAE and the policies of :data:`POLICIES`, loaded or trained."""
-    import torch
-
     committed = Path(config.checkpoints)
     own = run_dir / 'artifacts'
     folders = [] if retrain else [('committed', committed), ('cached', own)]
@@ -121,8 +120,7 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
     for name, hit in found.items():
         if hit is not None:
             origin[name], paths[name] = hit
-    threads = torch.get_num_threads()
-    try:
+    with torch_threads():  # training sets its own counts; the caller's comes back
         if found['vae'] is None:
             from rtr_training.dataset import find_bags
             from rtr_training.vae import train_vae_from_paths
@@ -148,8 +146,6 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
             _train_policies(config, todo, train_bags, paths['vae'], own, run_dir, done, log)
         policies = {n: loaded[n] if n not in todo else Policy.load(paths[n], vae=vae)
                     for n in POLICIES}
-    finally:
-        torch.set_num_threads(threads)
     if save_checkpoints:
         _save(committed, paths, own)
         log(f'saved the artifacts and {MANIFEST} to {committed}')
@@ -225,6 +221,7 @@ def _save(folder: Path, paths: dict[str, Path], own: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     source = read_manifest(own)
+    vae = None  # the committed VAE, loaded once for the policies' content hashes
     for name in sorted(paths, key=lambda n: n != 'vae'):  # the VAE first: policies load it
         path = paths[name]
         if path.parent.resolve() == folder.resolve():
@@ -238,7 +235,8 @@ def _save(folder: Path, paths: dict[str, Path], own: Path) -> None:
                 shutil.copyfile(path, tmp)
         else:
             POLICY_CHECKPOINT.copy(path, target, half=True)
-            entry['content_hash'] = Policy.load(
-                target, vae=ActionVAE.load(folder / 'vae.pt')).version
+            if vae is None:
+                vae = ActionVAE.load(folder / 'vae.pt')
+            entry['content_hash'] = Policy.load(target, vae=vae).version
             entry['weights'] = 'float16'
         _record_entry(folder, name, entry)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from rtr_core.atomic import write_text
+from rtr_core.threads import torch_threads
 
 from . import report
 from .artifacts import Artifacts, prepare, record, record_config
@@ -46,40 +47,33 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
                     log: Callable[[str], None] = print) -> tuple[dict, dict, dict]:
     """Every configuration on every held-out episode: (summary rows, per-episode metrics,
     the first episode's log per run, for the figures)."""
-    import torch
-
     from rtr_sim.runner import SimRunner
 
     from .artifacts import task_config
 
     rows, per_run, first = {}, {}, {}
     seeds = _eval_seeds(config)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with SimRunner(config.data.task, record_config(config, 0).runner,
-                       task_config(config)) as sim:
-            for run in config.runs:
-                t0 = time.perf_counter()
-                shutil.rmtree(run_dir / 'bags' / run.name, ignore_errors=True)  # a rerun
-                loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
-                                  vae=artifacts.vae)
-                metrics = []
-                for i, seed in enumerate(seeds):
-                    bag = run_dir / 'bags' / run.name / f'{config.data.task}_{i:04d}'
-                    episode = loop.episode(seed, bag)
-                    metrics.append(episode_metrics(episode, loop.period))
-                    if i == 0:
-                        first[run.name] = episode
-                rows[run.name] = summary_row(metrics)
-                per_run[run.name] = metrics
-                r = rows[run.name]
-                log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} '
-                    f's: success {r["success"]:.0%}, deviation {r["deviation_mm"]:.2f} mm, '
-                    f'jerk {r["jerk_mean"]:.0f}, seam gap ratio {r["seam_gap_ratio"]:.2f}, '
-                    f'stall {r["stall_fraction"]:.3f}')
-    finally:
-        torch.set_num_threads(threads)
+    with torch_threads(1), SimRunner(config.data.task, record_config(config, 0).runner,
+                                      task_config(config)) as sim:
+        for run in config.runs:
+            t0 = time.perf_counter()
+            shutil.rmtree(run_dir / 'bags' / run.name, ignore_errors=True)  # a rerun
+            loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
+                              vae=artifacts.vae)
+            metrics = []
+            for i, seed in enumerate(seeds):
+                bag = run_dir / 'bags' / run.name / f'{config.data.task}_{i:04d}'
+                episode = loop.episode(seed, bag)
+                metrics.append(episode_metrics(episode, loop.period))
+                if i == 0:
+                    first[run.name] = episode
+            rows[run.name] = summary_row(metrics)
+            per_run[run.name] = metrics
+            r = rows[run.name]
+            log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} '
+                f's: success {r["success"]:.0%}, deviation {r["deviation_mm"]:.2f} mm, '
+                f'jerk {r["jerk_mean"]:.0f}, seam gap ratio {r["seam_gap_ratio"]:.2f}, '
+                f'stall {r["stall_fraction"]:.3f}')
     return rows, per_run, first
 
 
