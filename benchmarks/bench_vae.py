@@ -1,8 +1,10 @@
 """Action VAE (issue 3): encode+decode time of one chunk; precision and smoothness on LASA
-shapes held out from training, per shape; representation comparison; ablation.
+shapes held out from training, per shape; representation comparison; ablation; every joint
+learned on 7-D linear mixes of LASA, one mix or an unseen mix per trajectory (issue 16).
 
     .venv/bin/python benchmarks/bench_vae.py          # all (about 8 min on 2 busy cores)
     .venv/bin/python benchmarks/bench_vae.py --quick  # timing and our VAE only
+    .venv/bin/python benchmarks/bench_vae.py --mixes-only --mix-seeds 3   # joint mixes only
 
 Prints markdown tables for docs/benchmarks.md (``benchmarks/run_all.py``).
 """
@@ -24,7 +26,7 @@ import torch
 from rtr_core.evaluation.representation import compare_representations, format_comparison
 from rtr_core.metrics import jerk
 from rtr_core.vae import ActionVAE, MinMaxNormaliser, VAEConfig
-from rtr_training.data import WindowSet, split_by_trajectory
+from rtr_training.data import WindowSet, mix_trajectories, split_by_trajectory
 from rtr_training.data.lasa import HELD_OUT, TRAINING, lasa_trajectories
 from rtr_training.vae import VAETrainingConfig, train_vae
 
@@ -103,14 +105,65 @@ def train(out: Path, vae_config: VAEConfig, config: VAETrainingConfig):
     return train_vae(tr, va, out, vae_config, config)
 
 
+#: The architectures compared on joint mixes: (VAE config, training config changes).
+MIX_ARCHITECTURES = {
+    'mixed (all joints through one network, latent 12 x 8)': (
+        VAEConfig(), {}),
+    'per joint (shared 1-D network, 1 latent channel per joint: 12 x 7)': (
+        VAEConfig(per_joint=True, latent_channels=1, hidden_channels=32), {}),
+}
+
+
+def joint_mixes(seeds: int, steps: int, batch: int, lr: float) -> str:
+    """Train on 7-D linear mixes of the 24 training shapes (rtr_training.data.mixes), split
+    by trajectory with the seed, and report each dimension's validation error against the
+    window-mean baseline: the worst dimension's ratio and how many seeds learned all 7."""
+    rows = ['| architecture | data | seeds with every joint < 0.2x baseline | worst ratio '
+            'per seed | train s per run |', '|---|---|---|---|---|']
+    base = lasa_trajectories(TRAINING)
+    with tempfile.TemporaryDirectory() as tmp:
+        for arch, (vae_config, changes) in MIX_ARCHITECTURES.items():
+            for per_trajectory, data_name in ((False, 'one mix (one robot)'),
+                                              (True, 'a mix per trajectory, unseen ones '
+                                               'validate')):
+                worst, ok, secs = [], 0, []
+                for seed in range(seeds):
+                    trajs = mix_trajectories(base, 7, per_trajectory=per_trajectory, seed=seed)
+                    config = VAETrainingConfig(steps=steps, batch_size=batch, lr=lr, seed=seed,
+                                               eval_every=steps, progress=False, **changes)
+                    tr, va = split_by_trajectory(trajs, config.val_fraction, seed)
+                    result = train_vae(tr, va, Path(tmp) / 'mix.pt', vae_config, config)
+                    worst.append(max(result.report.baseline_ratio))
+                    ok += result.report.learned
+                    secs.append(result.seconds)
+                    print(f'<!-- {arch} | {data_name} | seed {seed}: '
+                          f'{result.report.verdict()} -->', flush=True)
+                rows.append(f'| {arch} | {data_name} | {ok} of {seeds} | '
+                            f'{", ".join(f"{w:.3g}" for w in worst)} | '
+                            f'{np.median(secs):.0f} |')
+    return '\n'.join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--steps', type=int, default=VAETrainingConfig().steps)
     parser.add_argument('--quick', action='store_true',
                         help='skip the ablation variants (each trained as long as ours)')
     parser.add_argument('--out', type=Path, help='keep the trained checkpoint here')
+    parser.add_argument('--mix-seeds', type=int, default=10,
+                        help='seeds (data mixes, splits and weights) per architecture and data')
+    parser.add_argument('--mix-steps', type=int, default=1500)
+    parser.add_argument('--mix-batch', type=int, default=64)
+    parser.add_argument('--mix-lr', type=float, default=2e-3)
+    parser.add_argument('--mixes-only', action='store_true',
+                        help='only the joint-mix table (and the per-joint LASA variant)')
     args = parser.parse_args()
     print(f'machine: {machine()}\n')
+    if args.mix_seeds:
+        print(f'### Every joint learned? 7-D linear mixes of the 24 LASA training shapes '
+              f'({args.mix_steps} steps of batch {args.mix_batch}, lr {args.mix_lr:g}, one '
+              f'torch thread; validation = 15 % of the trajectories, split by the seed)\n')
+        print(joint_mixes(args.mix_seeds, args.mix_steps, args.mix_batch, args.mix_lr), '\n')
     print('Encode and decode of one (48, 7) chunk, one torch thread, 2,000 calls (untrained '
           'weights: the cost does not depend on their values):\n')
     print(timing(), '\n')
