@@ -29,14 +29,20 @@ from rtr_bringup.demo.config import DemoConfig  # noqa: E402
 from rtr_bringup.demo.metrics import episode_metrics  # noqa: E402
 from rtr_core.executor.state import MODE_EXECUTING, MODE_HOLDING  # noqa: E402
 from rtr_core.policy import Policy  # noqa: E402
-from rtr_core.sources import ActionMapping, OpenpiConfig, OpenpiSource  # noqa: E402
+from rtr_core.sources import (  # noqa: E402
+    ActionMapping,
+    OpenpiConfig,
+    OpenpiSource,
+    RtrSource,
+)
 from rtr_core.sources.openpi_server import PolicyServer, RtrOpenpiPolicy  # noqa: E402
 from rtr_core.threads import torch_threads  # noqa: E402
 from rtr_core.vae import ActionVAE  # noqa: E402
 from rtr_sim.recording import episode_seed  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / 'checkpoints' / 'demo'
-EPISODES = 3
+EPISODES = 2
+pytestmark = pytest.mark.slow  # closed-loop MuJoCo episodes: ~25 s each on 2 busy cores
 
 
 @pytest.fixture(scope='module')
@@ -75,13 +81,20 @@ def _assert_never_stale_or_non_finite(log, period):
 
 
 def test_openpi_served_policy_traces_the_write_task_like_the_direct_source(setup):
+    """Paired: the direct ``rtr`` source and the server sample the diffusion noise from the
+    same seeds (call k of an episode: seed 11 + k), so what differs is the path only (openpi
+    keys, msgpack-numpy float32 on the wire, websocket, VAE decoding on the client for the
+    latent path). Unpaired noise is large for this CPU-trained demo policy: one held-out
+    episode traced 2.3 mm off with one set of seeds and 12.7 mm with another."""
     config, vae, policy, sim = setup
     run = config.run('rtr')
     rows = {'direct': [], 'openpi': [], 'openpi_latent': []}
-    with PolicyServer(RtrOpenpiPolicy(policy, seed=11)) as server, \
-            PolicyServer(RtrOpenpiPolicy(policy, latent=True, seed=11)) as latent_server:
+    served = RtrOpenpiPolicy(policy, seed=11)
+    served_latent = RtrOpenpiPolicy(policy, latent=True, seed=11)
+    with PolicyServer(served) as server, PolicyServer(served_latent) as latent_server:
         loops = {
-            'direct': ClosedLoop(sim, policy, run, config, vae=vae),
+            'direct': ClosedLoop(sim, policy, run, config, vae=vae,
+                                 source=RtrSource(policy, seed=11)),
             'openpi': ClosedLoop(sim, policy, run, config, vae=vae,
                                  source=_source(server.port)),
             'openpi_latent': ClosedLoop(
@@ -92,6 +105,8 @@ def test_openpi_served_policy_traces_the_write_task_like_the_direct_source(setup
         for i in range(EPISODES):
             seed = episode_seed(config.data.eval_seed, i)
             for name, loop in loops.items():
+                served.reset()  # the server side of a new episode
+                served_latent.reset()
                 log = loop.episode(seed)
                 _assert_never_stale_or_non_finite(log, loop.period)
                 m = episode_metrics(log, loop.period)
@@ -102,10 +117,11 @@ def test_openpi_served_policy_traces_the_write_task_like_the_direct_source(setup
                                              for k, v in rows.items()})
     for name in ('openpi', 'openpi_latent'):
         assert all(r[2] == 0 and r[3] == 0 for r in rows[name])  # no rejection, no failure
-        # within noise: the asynchronous strategies' means move by up to 0.9 mm between
-        # sets of held-out episodes (README); a broken path is off by centimetres
-        assert abs(mean[name] - mean['direct']) < 1.0, mean
-        assert mean[name] < 10.0, mean
+        # the same quality: float32 on the wire moves an episode by far less than the
+        # 0.9 mm the demo's means move between sets of held-out episodes (README)
+        for (remote, *_), (direct, *_) in zip(rows[name], rows['direct'], strict=True):
+            assert abs(remote - direct) < 0.3, rows
+        assert abs(mean[name] - mean['direct']) < 0.2, mean
 
 
 def test_server_faults_never_reach_the_arm(setup):
@@ -129,7 +145,8 @@ def test_server_faults_never_reach_the_arm(setup):
                 out['actions'] = out['actions'][:20, :6]
             return out
 
-    server = PolicyServer(Faulty()).start()
+    faulty = Faulty()  # one call counter across the server's two lives
+    server = PolicyServer(faulty).start()
     port = server.port
     down = (2.0, 3.5)
     state = {'server': server}
@@ -140,13 +157,16 @@ def test_server_faults_never_reach_the_arm(setup):
         def __init__(self, source):
             self.source = source
 
+        def reset(self):
+            self.source.reset()
+
         def predict(self, observation, rtc=None):
             t = observation.stamp
             if down[0] <= t < down[1] and state['server'] is not None:
                 state['server'].stop()
                 state['server'] = None
             if t >= down[1] and state['server'] is None:
-                state['server'] = PolicyServer(Faulty(), port=port).start()
+                state['server'] = PolicyServer(faulty, port=port).start()
             return self.source.predict(observation, rtc)
 
     seed = episode_seed(config.data.eval_seed, 0)
@@ -165,7 +185,7 @@ def test_server_faults_never_reach_the_arm(setup):
     outage = (log.t >= down[0] + 1.0) & (log.t < down[1])  # the plan has run out by then
     assert np.all(log.mode[outage] == MODE_HOLDING)
     held = log.command[outage]
-    np.testing.assert_allclose(held, held[0], atol=1e-9)  # holds still
+    assert np.abs(held - held[0]).max() < 1e-9  # holds still
     after = log.t >= down[1] + 0.5
     assert np.any(log.mode[after] == MODE_EXECUTING)  # back after the reconnection
     step = np.abs(np.diff(log.command, axis=0)).max()

@@ -151,7 +151,8 @@ class ClosedLoop:
 
     ``source`` (a :class:`rtr_core.sources.ChunkSource`, e.g. an openpi server serving the
     same policy) replaces the in-process policy call; a source that has no chunk (server
-    unreachable, reply rejected) is counted in ``failures`` and asked again at the next tick.
+    unreachable, reply rejected) is counted in ``failures`` and asked again at the next tick;
+    ``source.reset()`` is called at the start of every episode.
     """
 
     def __init__(self, sim, policy: Policy, run: RunConfig, config: DemoConfig, vae=None,
@@ -179,6 +180,8 @@ class ClosedLoop:
         latency = LatencyModel(self.config.latency, seed)
         ex.reset()
         ex.start(obs.position, obs.stamp)
+        if self.source is not None:
+            self.source.reset()
         end = episode.duration + self.config.extra_time
         bag = (EpisodeBag(bag_path, sim.arm.joint_names, sim.camera_intrinsics)
                if bag_path is not None else None)

@@ -77,6 +77,9 @@ class ChunkSource:
     def close(self) -> None:
         """Release connections; the source is not used afterwards."""
 
+    def reset(self) -> None:
+        """A new episode starts (openpi's ``BasePolicy.reset``); stateless sources ignore it."""
+
     # --- the interface ---------------------------------------------------------------------
 
     def predict(self, observation: Observation, rtc: RTCContext | None = None) -> Chunk:

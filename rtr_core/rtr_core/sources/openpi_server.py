@@ -140,7 +140,7 @@ class RtrOpenpiPolicy:
             if name == 'image':
                 value = fit_image(value, c.image.height, c.image.width)
             fields[name] = value
-        seed = None if self._seed is None else self._seed + self._calls
+        seed = None if self._seed is None else self._seed + self._calls  # as RtrSource
         self._calls += 1
         chunk = self.policy.predict(Observation(stamp=0.0, **fields), seed=seed)
         if self.latent:

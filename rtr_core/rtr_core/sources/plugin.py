@@ -133,6 +133,11 @@ class PluginSource(ChunkSource):
         if callable(close):
             close()
 
+    def reset(self) -> None:
+        reset = getattr(self.plugin, 'reset', None)
+        if callable(reset):
+            reset()
+
     def _predict(self, observation: Observation, rtc: RTCContext | None) -> Chunk:
         t0 = time.perf_counter()
         try:
