@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .anchor import _basis
 from .base import BoundaryContext, BoundaryStrategy
 
@@ -42,9 +42,9 @@ class RTRStrategy(BoundaryStrategy):
         fresh = ctx.new_fresh
         if fresh is None:
             return None
-        if self.vae is None or not self.config.refine:
+        if self.refiner is None or not self.config.refine:
             return Plan(fresh.first_tick, fresh.positions, fresh.chunk_id, anchor=True)
-        h = self.vae.horizon
+        h = self.refiner.horizon
         new = ctx.new
         splice = ctx.splice_tick
         # the splice sits `lookback` ticks into the window, away from the VAE's edge, unless
@@ -63,7 +63,7 @@ class RTRStrategy(BoundaryStrategy):
             planned, rows = ctx.current.window(max(splice, w0), reuse_end - 1)
             window[planned - w0] = rows
         if self.config.residual:
-            both = self.vae.reconstruct(np.stack([window, fresh_window]))
+            both = self.refiner.reconstruct(np.stack([window, fresh_window]))
             # Nothing is reused after the hand-over: fade the correction out before the
             # window ends, where the VAE's edge error would leave the plan off the new chunk.
             reused = reuse_end - w0
@@ -71,7 +71,7 @@ class RTRStrategy(BoundaryStrategy):
                             max(reused, h - 1 - self.config.blend_ticks))
             refined = fresh_window + (both[0] - both[1]) * _fade_out(h, fade_from)
         else:
-            refined = self.vae.reconstruct(window)
+            refined = self.refiner.reconstruct(window)
         if new.last_tick > ticks[-1]:  # the chunk goes on: continue it from the window end
             rest = new.positions[ticks[-1] + 1 - new.first_tick:].copy()
             blend = min(self.config.blend_ticks, rest.shape[0])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..boundary.config import BoundaryConfig
 from ..config import ConfigError, from_dict
 
 DEFAULT_JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
@@ -50,31 +51,6 @@ class TriggerConfig:
 
     mode: str = 'threshold'
     threshold: int = 24
-
-
-@dataclass(frozen=True)
-class BoundaryConfig:
-    """Parameters of the boundary strategies; each strategy reads the fields it needs."""
-
-    # weighted_average: LeRobot preset name or explicit (w_old, w_new)
-    preset: str = 'weighted_average'
-    weights: tuple[float, float] | None = None
-    # temporal_ensemble (ACT): weight exp(-m * i), i = 0 for the oldest prediction
-    ensemble_m: float = 0.01
-    # crossfade: overlap ticks faded over (0 = the whole overlap)
-    crossfade_ticks: int = 0
-    # rtr_paper: the seed's splice index R (H // 2 when 0) and latent sampling
-    paper_reuse: int = 0
-    paper_sample: bool = True
-    paper_seed: int = 0
-    # rtr (ours): ticks of old plan reused beyond the splice tick, executed ticks before the
-    # splice inside the refinement window, hand-over blend length, and whether the VAE's
-    # correction is applied as a residual on the new chunk (see boundary/rtr.py)
-    reuse_margin: int = 2
-    lookback_ticks: int = 12
-    blend_ticks: int = 20
-    refine: bool = True
-    residual: bool = True
 
 
 @dataclass(frozen=True)
