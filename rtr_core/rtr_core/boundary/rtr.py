@@ -23,7 +23,7 @@ import numpy as np
 
 from ..timeline import Plan
 from .anchor import _basis
-from .base import BoundaryContext, BoundaryStrategy
+from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 
 
 def _fade_out(n: int, start: int) -> np.ndarray:
@@ -37,6 +37,21 @@ def _fade_out(n: int, start: int) -> np.ndarray:
 
 class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
+
+    def __init__(self, config=None, refiner=None):
+        super().__init__(config, refiner)
+        if refiner is None or not self.config.refine:
+            return
+        c = self.config
+        h = refiner.horizon
+        if c.lookback_ticks + c.reuse_margin + c.blend_ticks > h:
+            # the VAE's correction fades out over blend_ticks after the reused ticks, inside
+            # the window: without that room the hand-over is refined towards little or none of
+            # the new chunk (lookback 36 of 48: jerk p95 x8; >= H: 0.58 rad errors or every
+            # chunk rejected; docs/benchmarks.md)
+            raise BoundaryError(f'executor boundary.lookback_ticks + reuse_margin + '
+                                f'blend_ticks: expected at most the action VAE horizon {h}, got '
+                                f'{c.lookback_ticks} + {c.reuse_margin} + {c.blend_ticks}')
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:
         fresh = ctx.new_fresh

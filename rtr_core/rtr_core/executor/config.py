@@ -81,10 +81,9 @@ class ExecutorConfig:
         if self.trigger.mode not in TRIGGER_MODES:
             raise ExecutorConfigError(f'executor trigger.mode: {self.trigger.mode!r}; expected '
                                       f'one of {", ".join(TRIGGER_MODES)}')
-        if not 4 <= self.history_ticks <= MAX_HISTORY_TICKS or self.splice_lead_ticks < 1:
-            raise ExecutorConfigError(f'executor history_ticks must be in [4, '
-                                      f'{MAX_HISTORY_TICKS}] and splice_lead_ticks >= 1, got '
-                                      f'{self.history_ticks} and {self.splice_lead_ticks}')
+        if not 4 <= self.history_ticks <= MAX_HISTORY_TICKS:
+            raise ExecutorConfigError(f'executor history_ticks: expected an integer in [4, '
+                                      f'{MAX_HISTORY_TICKS}], got {self.history_ticks}')
         for name, most in (('window_duration', MAX_SECONDS), ('clock_tolerance', MAX_SECONDS),
                            ('max_chunk_duration', MAX_SECONDS)):
             value = getattr(self, name)
@@ -92,6 +91,12 @@ class ExecutorConfig:
                 raise ExecutorConfigError(f'executor {name}: expected seconds in '
                                           f'{"[0" if name == "window_duration" else "(0"}, '
                                           f'{most}], got {value}')
+        # a splice further ahead than the longest chunk would reject every chunk as stale
+        most = int(self.max_chunk_duration / self.control_period)
+        if not 1 <= self.splice_lead_ticks <= most:
+            raise ExecutorConfigError(f'executor splice_lead_ticks: expected an integer in [1, '
+                                      f'{most}] (max_chunk_duration / control_period), got '
+                                      f'{self.splice_lead_ticks}')
         if self.trigger.threshold < 0:
             raise ExecutorConfigError(f'executor trigger.threshold: expected >= 0, got '
                                       f'{self.trigger.threshold}')

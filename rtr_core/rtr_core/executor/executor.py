@@ -172,7 +172,7 @@ class ChunkExecutor:
                                         f't={splice * self.period:.4f} s', locked=True)
                 current = self._pending[0] if self._pending is not None else self._plan
                 first, rows = self._history.last(new.positions.shape[0] + 3)
-                rows = rows.copy()
+                rows = self._until_splice(rows, first, splice)
                 epoch = self._epoch
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
             t0 = time.perf_counter()
@@ -204,6 +204,24 @@ class ChunkExecutor:
                 self._last_received_id = chunk.chunk_id
                 self._last_stamp = chunk.stamp
             return Reception(True, chunk.chunk_id, splice_tick=splice, prepare_seconds=took)
+
+    def _until_splice(self, rows: np.ndarray, first: int, splice: int) -> np.ndarray:
+        """The executed ``rows`` (ticks ``first``...) followed by what is scheduled to run
+        before ``splice`` (with ``splice_lead_ticks`` > 1 the old plan still runs there)."""
+        ticks = range(first + rows.shape[0], splice)
+        if not len(ticks) or self._position is None:
+            return rows.copy()
+        return np.vstack([rows] + [self._scheduled(k)[None] for k in ticks])
+
+    def _scheduled(self, k: int) -> np.ndarray:
+        """The target tick ``k`` will command as things stand (before the safety filter)."""
+        if self._pending is not None and k >= self._pending[1] and self._pending[0].covers(k):
+            return self._pending[0].at(k)
+        if self._plan is not None and self._plan.covers(k):
+            return self._plan.at(k)
+        if self._hold is not None:
+            return self._hold.at(k) if self._hold.covers(k) else self._hold.positions[-1]
+        return self._position
 
     def _reject(self, chunk: Chunk, kind: str, reason: str, locked: bool = False) -> Reception:
         message = f'chunk {chunk.chunk_id} rejected: {reason}'
