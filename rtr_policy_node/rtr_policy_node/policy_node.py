@@ -16,7 +16,6 @@ holds).
 from __future__ import annotations
 
 import rclpy
-from cv_bridge import CvBridge
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
@@ -32,12 +31,18 @@ from rtr_core.msgs import (
     MessageTypes,
     chunk_to_msg,
     executor_state_from_msg,
+    image_from_msg,
     joint_state_from_msg,
     seconds_from_time,
     wrench_from_msg,
 )
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
+
+try:  # optional: no Jazzy cv_bridge on PyPI; rtr_core's numpy conversion does rgb8/bgr8/mono8
+    from cv_bridge import CvBridge
+except ImportError:
+    CvBridge = None
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
@@ -51,7 +56,7 @@ class PolicyNode(LifecycleNode):
         for name, value in self._defaults.items():
             self.declare_parameter(name, value, dynamic)
         self._types = MessageTypes.from_ros_packages()
-        self._bridge = CvBridge()
+        self._bridge = CvBridge() if CvBridge is not None else None
         self._worker: InferenceWorker | None = None
         self._subs = []
 
@@ -132,8 +137,11 @@ class PolicyNode(LifecycleNode):
 
     def _on_image(self, msg) -> None:
         try:
-            rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
-        except Exception as exc:  # cv_bridge raises CvBridgeError and others
+            if self._bridge is None:
+                rgb = image_from_msg(msg)
+            else:
+                rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
+        except Exception as exc:  # cv_bridge raises CvBridgeError, ours MessageFormatError
             self.get_logger().warn(f'image: {exc}', throttle_duration_sec=5.0)
             return
         size = self.setup.image_size
