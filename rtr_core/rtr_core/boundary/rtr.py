@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..executor.timeline import Plan
-from .anchor import _basis
+from .anchor import AnchorStrategy, _basis
 from .base import BoundaryContext, BoundaryStrategy
 
 
@@ -39,11 +39,10 @@ class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:
-        fresh = ctx.new_fresh
-        if fresh is None:
+        if ctx.new_fresh is None:
             return None
         if self.vae is None or not self.config.refine:
-            return Plan(fresh.first_tick, fresh.positions, fresh.chunk_id, anchor=True)
+            return AnchorStrategy.merge(self, ctx)
         h = self.vae.horizon
         new = ctx.new
         splice = ctx.splice_tick

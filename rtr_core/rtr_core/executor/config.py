@@ -75,6 +75,9 @@ class BoundaryConfig:
     blend_ticks: int = 20
     refine: bool = True
     residual: bool = True
+    # any strategy: anchor its plans to the executed trajectory at the hand-over over
+    # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
+    anchor: bool = False
 
 
 @dataclass(frozen=True)
