@@ -154,7 +154,9 @@ DEFAULT_RUNS = (
     RunConfig('weighted_average', strategy='weighted_average'),
     RunConfig('temporal_ensemble', strategy='temporal_ensemble'),
     RunConfig('rtc', strategy='naive', rtc=True),
+    RunConfig('anchor', strategy='anchor'),
     RunConfig('rtr_paper', strategy='rtr_paper'),
+    RunConfig('rtr_paper_anchor', strategy='rtr_paper', boundary={'anchor': True}),
     RunConfig('rtr', strategy='rtr'),
 )
 
