@@ -45,7 +45,7 @@ def execute(strategy, deliveries, last_tick, config=None, vae=None):
 
 def test_every_strategy_is_chosen_by_name():
     assert set(STRATEGIES) == {'sync', 'naive', 'weighted_average', 'temporal_ensemble',
-                               'crossfade', 'rtr_paper', 'rtr'}
+                               'crossfade', 'anchor', 'rtr_paper', 'rtr'}
     with pytest.raises(BoundaryError, match='unknown boundary strategy'):
         make_strategy('smooth')
     with pytest.raises(BoundaryError, match='needs an action VAE'):

@@ -332,7 +332,7 @@ class ChunkExecutor:
             return
         plan = self._pending[0]
         self._pending = None
-        if plan.anchor and self._last_tick is not None:
+        if (plan.anchor or self.config.boundary.anchor) and self._last_tick is not None:
             _, executed = self._history.last(3)
             blend = self.config.boundary.blend_ticks
             anchored = anchor(plan, self._last_tick + 1, executed, blend)
