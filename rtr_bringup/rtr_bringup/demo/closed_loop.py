@@ -150,7 +150,7 @@ class ClosedLoop:
         self.run = run
         self.config = config
         self.policy = run_policy(policy, run, config.rtc_execution_horizon)
-        self.executor = ChunkExecutor(executor_config(run, config), vae=vae)
+        self.executor = ChunkExecutor(executor_config(run, config), action_vae=vae)
         self.trigger = Trigger(self.executor.config.trigger)
         self.period = self.executor.config.control_period
         if tuple(self.policy.joint_names) != tuple(sim.arm.joint_names):

@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 
 
 @functools.lru_cache(maxsize=8)

@@ -19,9 +19,9 @@ from ..bag import BagError, BagReader
 from ..executor.config import ExecutorConfig
 from ..executor.executor import ChunkExecutor, Reception
 from ..executor.state import MODE_EXECUTING
-from ..executor.timeline import tick_of
 from ..metrics import execution_metrics, latency_stats
 from ..msgs import MessageFormatError, chunk_from_msg, joint_state_from_msg
+from ..timeline import tick_of
 from .chunk_stream import CHUNK_TOPIC, REFERENCE_TOPIC, RecordedChunk
 
 
@@ -89,12 +89,12 @@ def load_stream(path: str | Path, chunk_topic: str = CHUNK_TOPIC,
 
 
 def replay(stream: RecordedStream, strategy: str, config: ExecutorConfig | None = None,
-           vae=None, tail: float = 0.0) -> Trace:
+           action_vae=None, tail: float = 0.0) -> Trace:
     """Run ``strategy`` over the stream; ticks from the first arrival to the end of the last
     chunk (plus ``tail`` seconds)."""
     cfg = config or ExecutorConfig(joint_names=stream.joint_names)
     cfg = dataclasses.replace(cfg, strategy=strategy)
-    ex = ChunkExecutor(cfg, vae=vae)
+    ex = ChunkExecutor(cfg, action_vae=action_vae)
     period = cfg.control_period
     chunks = sorted(stream.chunks, key=lambda c: c.arrival)
     last_end = max(c.chunk.start_time + (c.chunk.horizon - 1) * c.chunk.dt for c in chunks)
@@ -179,9 +179,9 @@ def metrics_table(results: dict[str, dict]) -> str:
 
 
 def evaluate_stream(stream: RecordedStream, strategies, config: ExecutorConfig | None = None,
-                    vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
+                    action_vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
     cfg = config or ExecutorConfig(joint_names=stream.joint_names)
-    traces = {name: replay(stream, name, cfg, vae) for name in strategies}
+    traces = {name: replay(stream, name, cfg, action_vae) for name in strategies}
     results = {name: trace_metrics(tr, stream, cfg.control_period)
                for name, tr in traces.items()}
     return results, traces
