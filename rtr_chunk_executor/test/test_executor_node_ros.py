@@ -31,7 +31,8 @@ def ros(ros_spin):
     node = ros_spin(ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
                                                                      value='naive')]))
     peer = ros_spin(rclpy.create_node('rtr_executor_test_peer'))
-    return node, peer
+    yield node, peer
+    node._stop_and_hold()  # as main() does: the 60 Hz loop ends before the node is destroyed
 
 
 def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
