@@ -44,8 +44,10 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
     return OK, 'executing', values
 
 
-def policy_diagnostics(stats) -> tuple[int, str, list[tuple[str, str]]]:
-    """Diagnostics of the inference worker (:class:`~rtr_core.inference.InferenceStats`)."""
+def policy_diagnostics(stats, source: dict[str, str] | None = None
+                       ) -> tuple[int, str, list[tuple[str, str]]]:
+    """Diagnostics of the inference worker (:class:`~rtr_core.inference.InferenceStats`) and
+    of its chunk source (``ChunkSource.stats()``: rejected replies by kind, reconnects)."""
     values = [
         ('chunks', str(stats.chunks)),
         ('latency_p50_ms', f'{stats.latency_p50_ms:.1f}'),
@@ -57,11 +59,15 @@ def policy_diagnostics(stats) -> tuple[int, str, list[tuple[str, str]]]:
         ('chunks_rejected_by_executor', str(stats.rejected)),
         ('chunks_unconfirmed', str(stats.unconfirmed)),
         *[(f'dropped_{name}', str(n)) for name, n in sorted(stats.dropped.items())],
+        *[(f'source_{k}', v) for k, v in (source or {}).items()],
     ]
     if not stats.alive:
         return ERROR, 'inference thread stopped', values
     if stats.failing:
         return ERROR, f'policy failing ({stats.failing} in a row): {stats.last_error}', values
+    if source and int(source.get('rejected_replies', '0')):
+        return WARN, (f'{source["rejected_replies"]} replies rejected, last: '
+                      f'{source.get("last_rejection", "")}'), values
     if stats.last_problem:
         return WARN, f'not inferring: {stats.last_problem}', values
     if stats.failed:
