@@ -248,7 +248,9 @@ class ChunkExecutor:
             self._follow_clock(k)
             last = self._last_result
             if self._last_tick is not None and k <= self._last_tick and last is not None:
-                return last if not last.new else dataclasses.replace(last, new=False)
+                if last.new:
+                    self._last_result = last = dataclasses.replace(last, new=False)
+                return last
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
             self._splice_if_due(k)
             spliced = k == self._takeover
