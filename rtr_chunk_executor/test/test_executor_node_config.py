@@ -21,6 +21,7 @@ def test_bringup_params_are_valid_and_match_the_arm():
     np.testing.assert_allclose(ex.limit('position_upper'), spec.upper)
     np.testing.assert_allclose(ex.limit('max_velocity'), spec.max_velocity)
     np.testing.assert_allclose(ex.limit('max_acceleration'), spec.max_acceleration)
+    np.testing.assert_allclose(ex.limit('max_jerk'), spec.max_jerk)
 
 
 def test_parameters_round_trip_through_their_ros_names():
