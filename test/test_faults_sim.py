@@ -11,8 +11,9 @@ or on the clocks. Bounds are on what was commanded and measured, never on wall t
 Bounds shared by every scenario: every command inside the position limits, no step between
 consecutive commands above the per-tick limit, the acceleration of the commands within the
 arm's limits, every joint's jerk within the arm's jerk limit, and the jerk (norm over the
-joints) at most 1200 rad/s^3 (half of reversing the largest acceleration in one tick). Per scenario: jerk against the fault-free run where the fault
-does not force a catch-up, and what the fault must produce (holding, rejections, recovery).
+joints) at most 1200 rad/s^3 (half of reversing the largest acceleration in one tick).
+Per scenario: jerk against the fault-free run where the fault does not force a catch-up,
+and what the fault must produce (holding, rejections, recovery).
 """
 
 from __future__ import annotations
