@@ -32,14 +32,18 @@ class ExecutorNodeConfig:
 
 
 def build_executor(config: ExecutorNodeConfig):
-    """The rtr_core executor the node wraps (loads the VAE when the strategy refines)."""
-    import torch
-
+    """The rtr_core executor the node wraps (loads the VAE when the strategy refines; torch
+    is imported only then, so a robot PC running a baseline needs none)."""
     from rtr_core.executor.executor import ChunkExecutor
-    from rtr_core.vae import ActionVAE
 
-    torch.set_num_threads(config.torch_threads)
-    vae = ActionVAE.load(config.vae_checkpoint) if config.vae_checkpoint else None
+    vae = None
+    if config.vae_checkpoint:
+        import torch
+
+        from rtr_core.vae import ActionVAE
+
+        torch.set_num_threads(config.torch_threads)
+        vae = ActionVAE.load(config.vae_checkpoint)
     try:
         return ChunkExecutor(config.executor, vae=vae)
     except RtrError as exc:

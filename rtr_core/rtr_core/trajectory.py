@@ -9,11 +9,12 @@ interpolates with cubic splines from its last desired state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .msgs.convert import trajectory_from_msg, trajectory_to_msg
-from .msgs.types import MessageTypes
+if TYPE_CHECKING:  # the message codec (rosbags) only where messages are made
+    from .msgs.types import MessageTypes
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,14 @@ class TrajectoryWindow:
         return cls(tuple(joint_names), times, p, v)
 
     def to_msg(self, types: MessageTypes):
+        from .msgs.convert import trajectory_to_msg
+
         return trajectory_to_msg(self.joint_names, self.times_from_start, self.positions, types,
                                  velocities=self.velocities, stamp=0.0)
 
     @classmethod
     def from_msg(cls, msg) -> TrajectoryWindow:
+        from .msgs.convert import trajectory_from_msg
+
         _, names, times, positions, velocities = trajectory_from_msg(msg)
         return cls(names, times, positions, velocities)

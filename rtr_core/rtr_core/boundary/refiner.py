@@ -7,10 +7,14 @@ in the executor's order when the dimensions agree.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from .base import BoundaryError
+
+if TYPE_CHECKING:  # torch only where a VAE refines: the baselines run without it
+    import torch
 
 
 class Refiner:
@@ -41,6 +45,8 @@ class Refiner:
     def reconstruct_sampled(self, positions: np.ndarray, generator: torch.Generator
                             ) -> np.ndarray:
         """decode(z) with z sampled from the posterior, as the seed did."""
+        import torch
+
         x = torch.from_numpy(np.ascontiguousarray(positions[:, self._to_vae],
                                                   dtype=np.float32))[None]
         net = self.vae.net

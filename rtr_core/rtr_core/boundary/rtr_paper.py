@@ -11,7 +11,6 @@ here for repeatable runs): the weaknesses ``rtr`` fixes, kept for comparison.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..executor.timeline import Plan
 from .base import BoundaryContext, BoundaryError, BoundaryStrategy
@@ -31,6 +30,8 @@ class RTRPaperStrategy(BoundaryStrategy):
 
     def reset(self) -> None:
         self._prev: np.ndarray | None = None
+        import torch  # only where this strategy runs (it needs a VAE, hence torch, anyway)
+
         self._generator = torch.Generator().manual_seed(self.config.paper_seed)
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:
