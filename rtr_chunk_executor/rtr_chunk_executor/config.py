@@ -16,6 +16,12 @@ from rtr_core.topics import Topics
 
 NODE_NAME = 'rtr_chunk_executor'
 
+#: Parameters the node refuses to configure without: the robot's joints and safety limits
+#: (config/rtr_nodes.yaml gives them; the dataclass defaults are no robot's).
+REQUIRED_PARAMETERS = tuple(f'executor.{name}' for name in (
+    'joint_names', 'safety.position_lower', 'safety.position_upper', 'safety.max_velocity',
+    'safety.max_acceleration', 'safety.max_jerk'))
+
 
 @dataclass(frozen=True)
 class ExecutorNodeConfig:

@@ -5,6 +5,7 @@ Runs under `colcon test` in a sourced ROS 2 workspace; skipped where rclpy is mi
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,18 @@ from rtr_core.topics import TOPICS  # noqa: E402
 
 pytestmark = pytest.mark.ros
 JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+PARAMS = Path(__file__).resolve().parents[2] / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'
+
+
+def bringup_parameters(**changes) -> list:
+    """The bringup's executor parameters (the arm's limits) as rclpy overrides."""
+    import yaml
+
+    from rtr_core.config import dotted
+
+    params = dotted(yaml.safe_load(PARAMS.read_text())['rtr_chunk_executor']['ros__parameters'])
+    params.update(changes)
+    return [Parameter(name, value=value) for name, value in params.items()]
 
 
 @pytest.fixture
@@ -30,8 +43,8 @@ def ros():
     rclpy.init()
     from rtr_chunk_executor.executor_node import ChunkExecutorNode
 
-    node = ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
-                                                            value='naive')])
+    node = ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive'}))
     peer = rclpy.create_node('rtr_executor_test_peer')
     executor = MultiThreadedExecutor()
     executor.add_node(node)
