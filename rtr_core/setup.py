@@ -20,6 +20,9 @@ setup(
         'diffusers',
         'scipy',
     ],
+    # the openpi source: openpi-client itself is installed with --no-deps (it pins numpy<2,
+    # its code runs on numpy 2; see the Makefile)
+    extras_require={'openpi': ['websockets', 'msgpack']},
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

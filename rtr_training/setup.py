@@ -19,6 +19,7 @@ setup(
         'PyYAML',
         'scipy',
     ],
+    extras_require={'lerobot': ['pyarrow']},  # LeRobot dataset folders (parquet)
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',
