@@ -1,6 +1,7 @@
 """ROS 2 messages without ROS: types from the rtr_msgs .msg files, numpy conversions."""
 
 from .convert import (
+    IMAGE_ENCODINGS,
     MessageFormatError,
     action_from_msg,
     camera_info_to_msg,
@@ -25,6 +26,7 @@ from .definitions import MessageDefinitionError, msg_dir, typestore
 from .types import TYPE_NAMES, MessageTypes
 
 __all__ = [
+    'IMAGE_ENCODINGS',
     'TYPE_NAMES',
     'MessageDefinitionError',
     'MessageFormatError',
