@@ -7,8 +7,10 @@ latency statistics) are rtr_core.inference, tested without ROS. Topics:
        policy's observation contract, overridable), /rtr/executor_state (trigger)
 - out: /rtr/action_chunk (stamped with the observation time), /diagnostics
 
-Lifecycle: configure loads the policy; activate starts the inference worker; deactivate
-stops it (the executor then finishes its plan and holds).
+Lifecycle: configure loads the chunk source (parameter ``source``: rtr / openpi / plugin;
+an unreachable openpi server fails the transition, the node stays unconfigured); activate
+starts the inference worker; deactivate stops it (the executor then finishes its plan and
+holds).
 
 Threads: inference runs in the worker's thread with one torch thread by default. The camera,
 joint states and wrench (the latter two often at 500 Hz) never wake the executor: the worker
@@ -92,7 +94,7 @@ class PolicyNode(LifecycleNode):
             self.get_logger().error(str(exc))
             return FAILURE
         cfg, t, topics = self.config, self._types, self.setup.topics
-        policy = self.setup.policy
+        policy = self.setup.source
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._chunk_pub = self.create_lifecycle_publisher(t.ActionChunk,
                                                           cfg.action_chunk_topic, reliable)
@@ -112,9 +114,9 @@ class PolicyNode(LifecycleNode):
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)
-        policy = self.setup.policy
+        source = self.setup.source
         self._worker = InferenceWorker(
-            lambda obs, rtc: policy.predict(obs, rtc=rtc), self._inputs, self._publish,
+            lambda obs, rtc: source.predict(obs, rtc=rtc), self._inputs, self._publish,
             self._now, stale_after=self.config.stale_after,
             trigger=self.config.trigger_config(), rtc=self.config.rtc).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
@@ -140,6 +142,8 @@ class PolicyNode(LifecycleNode):
             self._worker = None
 
     def _destroy_entities(self) -> None:
+        if hasattr(self, 'setup'):
+            self.setup.source.close()
         for sub in self._subs:
             self.destroy_subscription(sub)
         self._subs = []
@@ -162,8 +166,9 @@ class PolicyNode(LifecycleNode):
         except Exception as exc:  # ours raise RtrError; cv_bridge CvBridgeError and others
             self.get_logger().warn(f'image: {exc}', throttle_duration_sec=5.0)
             return None
-        height, width = self.setup.image_size
-        return seconds_from_time(msg.header.stamp), fit_image(rgb, height, width)
+        size = self.setup.image_size
+        return (seconds_from_time(msg.header.stamp),
+                rgb if size is None else fit_image(rgb, *size))
 
     def _joint_state(self, msg):
         try:
@@ -188,7 +193,8 @@ class PolicyNode(LifecycleNode):
     def _diagnose(self) -> None:
         if self._worker is None:
             return
-        level, message, values = policy_diagnostics(self._worker.stats())
+        level, message, values = policy_diagnostics(self._worker.stats(),
+                                                    self.setup.source.stats())
         status = DiagnosticStatus(name=f'{NODE_NAME}: inference', hardware_id=NODE_NAME,
                                   level=bytes([level]), message=message,
                                   values=[KeyValue(key=k, value=v) for k, v in values])

@@ -30,3 +30,4 @@ class ExecutorState:
     clamped_ticks: int = 0
     stall_ticks: int = 0
     last_rejection_reason: str = ''
+    last_rejected_chunk_id: int = 0  # so the policy side knows its chunk will not run
