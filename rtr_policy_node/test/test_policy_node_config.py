@@ -46,13 +46,13 @@ def test_topics_come_from_the_contract_and_can_be_overridden(checkpoint):
 
 def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
     setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint)))
-    inputs = LatestInputs(setup.policy.joint_names, setup.inputs)
+    inputs = LatestInputs(setup.source.joint_names, setup.inputs)
     frame = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     inputs.put_image(10.0, fit_image(frame, *setup.image_size))
     inputs.put_joint_state(10.01, JOINTS, np.zeros(7))
     inputs.put_wrench(10.01, np.zeros(6))
     obs, problem = inputs.observation(10.02, 0.5)
     assert problem == ''
-    chunk = setup.policy.predict(obs)
+    chunk = setup.source.predict(obs)
     assert chunk.positions.shape == (16, 7) and chunk.stamp == 10.01
     assert np.all(np.isfinite(chunk.positions))
