@@ -10,9 +10,11 @@ topic names from rtr_core.topics:
   trajectory replaces the running one, stamp 0 = now; rtr_sim.control.jtc),
   /forward_position_controller/commands (Float64MultiArray)
 
-Wiring only: physics, controllers, task and scoring are rtr_sim's SimRunner. A loop thread
+Wiring only: physics, controllers, task and scoring are rtr_sim's SimRunner. A loop
 (rtr_core.realtime.PeriodicLoop at the joint-state rate) advances the physics to the wall
-clock and publishes; stamps are the node clock at activation plus the simulated time.
+clock and publishes; stamps are the node clock at activation plus the simulated time. The
+simulator lives on ONE thread from configure to cleanup (built, reset, stepped and closed
+there): its camera's EGL context can be current in one thread only.
 
 Lifecycle: configure builds the workcell; activate starts an episode (seed from ``seed`` and
 the activation count); when the task's time plus ``extra_time`` has passed, the episode is
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -60,7 +63,9 @@ class SimRobotNode(LifecycleNode):
         declare_config_parameters(self, self._defaults)
         self._types = MessageTypes.from_ros_packages()
         self._sim = None
+        self._sim_thread: ThreadPoolExecutor | None = None  # the thread the simulator lives on
         self._loop: PeriodicLoop | None = None
+        self._running = None  # the loop's future on the simulator thread
         self._episodes = 0
         self._lock = threading.Lock()  # the loop thread vs the command callbacks' counters
         self._command_group = MutuallyExclusiveCallbackGroup()
@@ -77,7 +82,9 @@ class SimRobotNode(LifecycleNode):
         self.config = cfg = unflatten(SimRobotConfig, values, f'{NODE_NAME} parameters')
         runner = RunnerConfig(physics_rate=cfg.physics_rate, camera_rate=cfg.camera_rate,
                               image_width=cfg.image_width, image_height=cfg.image_height)
-        self._sim = SimRunner(cfg.task, runner, cfg.write if cfg.task == 'write' else None)
+        self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
+        self._sim = self._sim_thread.submit(
+            SimRunner, cfg.task, runner, cfg.write if cfg.task == 'write' else None).result()
         t, topics = self._types, cfg.topics
         self._joint_pub = self.create_lifecycle_publisher(t.JointState, topics.joint_states, 10)
         self._wrench_pub = self.create_lifecycle_publisher(t.WrenchStamped, topics.wrench, 10)
@@ -104,7 +111,7 @@ class SimRobotNode(LifecycleNode):
         index = cfg.first_episode + self._episodes
         self._episodes += 1
         self._seed = episode_seed(cfg.seed, index)
-        self._sim.reset(self._seed)
+        self._sim_thread.submit(self._sim.reset, self._seed).result()
         self._end = self._sim.episode.duration + cfg.extra_time
         self._t0 = self._now()
         self._wall0 = time.monotonic()
@@ -114,8 +121,8 @@ class SimRobotNode(LifecycleNode):
         self._published = 0
         self._result = None
         result = super().on_activate(state)
-        self._loop = PeriodicLoop(1.0 / cfg.joint_state_rate, self._step,
-                                  name='rtr-sim-robot').start()
+        self._loop = PeriodicLoop(1.0 / cfg.joint_state_rate, self._step, name='rtr-sim-robot')
+        self._running = self._sim_thread.submit(self._loop.run)
         self.get_logger().info(f'episode {index} (seed {self._seed}): '
                                f'{self._sim.episode.duration:.1f} s of {cfg.task}')
         return result
@@ -136,6 +143,7 @@ class SimRobotNode(LifecycleNode):
     def _stop_loop(self) -> None:
         if self._loop is not None:
             self._loop.stop()
+            self._running.result(timeout=10)
             if self._loop.error is not None:
                 self.get_logger().error(f'simulation loop failed: {self._loop.error!r}')
             self._loop = None
@@ -149,8 +157,11 @@ class SimRobotNode(LifecycleNode):
                 self.destroy_lifecycle_publisher(getattr(self, pub))
                 delattr(self, pub)
         if self._sim is not None:
-            self._sim.close()
+            self._sim_thread.submit(self._sim.close).result()
             self._sim = None
+        if self._sim_thread is not None:
+            self._sim_thread.shutdown()
+            self._sim_thread = None
 
     # --- commands: the controllers' topics ----------------------------------------------------
 
