@@ -49,7 +49,7 @@ class GraphResult:
     robot: dict  # the simulated robot's episode result (task score, windows/s)
     states: list  # (receive time, chunks_accepted, chunks_rejected, reason) per ExecutorState
     chunk_latency: np.ndarray  # s from each chunk's observation stamp to its arrival here
-    diagnostics: dict  # the executor's last /diagnostics key-values (tick lateness...)
+    diagnostics: dict  # node name -> its last /diagnostics key-values (tick lateness...)
     exit_codes: dict  # process name -> exit status after SIGINT
     aborted: list  # processes whose output shows an abort at exit
     logs: dict  # process name -> log file
@@ -136,9 +136,8 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
 
     def on_diagnostics(msg):
         for status in msg.status:
-            if status.name.startswith('rtr_chunk_executor'):
-                with lock:
-                    diagnostics.update({kv.key: kv.value for kv in status.values})
+            with lock:
+                diagnostics[status.hardware_id] = {kv.key: kv.value for kv in status.values}
 
     node.create_subscription(types.ExecutorState, '/rtr/executor_state', on_state, 100)
     node.create_subscription(types.ActionChunk, '/rtr/action_chunk', on_chunk, 10)
