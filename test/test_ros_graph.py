@@ -36,20 +36,24 @@ def demo_spec(tmp_path_factory):
                'result_path': str(out / 'episode.json')})
 
 
-def test_three_processes_closed_loop_over_dds(demo_spec):
+@pytest.mark.parametrize('composed', [False, True], ids=['three_processes', 'rtr_graph'])
+def test_closed_loop_over_dds(demo_spec, composed):
+    """Three processes from their console scripts, or all nodes in one (rtr_graph --sim)."""
+    import dataclasses
+
     from rtr_bringup.ros.graph_run import run_episode
 
     out, spec = demo_spec
-    result = run_episode(spec, out / 'three', timeout=180.0)
+    spec = dataclasses.replace(spec, composed=composed)
+    result = run_episode(spec, out / ('composed' if composed else 'three'), timeout=180.0)
     robot = result.robot
     logs = {name: Path(path).read_text()[-2000:] for name, path in result.logs.items()}
     # every process exits 0 on SIGINT, none aborts at exit
-    assert result.exit_codes == {'rtr_sim_robot': 0, 'rtr_chunk_executor': 0,
-                                 'rtr_policy': 0}, logs
+    assert set(result.exit_codes.values()) == {0}, (result.exit_codes, logs)
     assert result.aborted == [], logs
     assert robot['duration_s'] >= 10.0
     # ~60 windows/s reached the simulated JTC from the first one on, none refused by it
-    assert 54 <= robot['windows']['per_second'] <= 66, robot['windows']
+    assert 50 <= robot['windows']['per_second'] <= 66, robot['windows']
     assert robot['windows']['rejected'] == 0
     # chunks flowed, and the executor refused none after the first it accepted
     accepted = result.states[-1][1]
