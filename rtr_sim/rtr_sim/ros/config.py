@@ -29,6 +29,9 @@ class SimRobotConfig:
     image_width: int = 96
     image_height: int = 96
     extra_time: float = 1.0  # s the episode is scored past the task's planned duration
+    # s the physics may fall behind the wall clock; beyond it the backlog is dropped (the
+    # world runs slower, stamps stay current) and counted in the result as lag_dropped_s
+    max_lag: float = 0.05
     result_path: str = ''  # JSON with the episode's score, written when it ends ('' = none)
     topics: Topics = field(default_factory=Topics)
 

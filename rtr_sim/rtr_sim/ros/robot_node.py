@@ -12,7 +12,8 @@ topic names from rtr_core.topics:
 
 Wiring only: physics, controllers, task and scoring are rtr_sim's SimRunner. A loop
 (rtr_core.realtime.PeriodicLoop at the joint-state rate) advances the physics to the wall
-clock and publishes; stamps are the node clock at activation plus the simulated time. The
+clock and publishes; stamps are the node clock at activation plus the simulated time (on a
+machine too slow for real time the physics drops what it is behind beyond ``max_lag``). The
 simulator lives on ONE thread from configure to cleanup (built, reset, stepped and closed
 there): its camera's EGL context can be current in one thread only.
 
@@ -119,6 +120,7 @@ class SimRobotNode(LifecycleNode):
         self._forward = 0
         self._rejected = 0
         self._published = 0
+        self._lag_dropped = 0.0
         self._result = None
         result = super().on_activate(state)
         self._loop = PeriodicLoop(1.0 / cfg.joint_state_rate, self._step, name='rtr-sim-robot')
@@ -173,7 +175,8 @@ class SimRobotNode(LifecycleNode):
             return
         try:
             stamp, names, times, positions, velocities = trajectory_from_msg(msg)
-            sim_stamp = 0.0 if stamp == 0.0 else stamp - self._t0
+            with self._lock:
+                sim_stamp = 0.0 if stamp == 0.0 else stamp - self._t0
             sim.send_trajectory(TrajectoryWindow(names, times, positions, velocities),
                                 sim_stamp)
         except (TrajectoryRejected, RtrError) as exc:
@@ -202,6 +205,14 @@ class SimRobotNode(LifecycleNode):
     def _step(self) -> None:
         sim, t, names = self._sim, self._types, self._sim.arm.joint_names
         target = time.monotonic() - self._wall0
+        behind = target - sim.time
+        if behind > self.config.max_lag:  # a machine too slow for real time: drop the backlog
+            skip = behind - self.config.max_lag
+            with self._lock:  # the command callbacks convert stamps with _t0
+                self._wall0 += skip
+                self._t0 += skip
+            self._lag_dropped += skip
+            target -= skip
         for obs in sim.run_until(target):
             if obs.image is not None:
                 stamp = self._t0 + obs.stamp
@@ -234,6 +245,7 @@ class SimRobotNode(LifecycleNode):
                         'per_second': float(windows.size / span) if span > 0 else 0.0},
             'forward_commands': forward,
             'joint_states_per_second': self._published / max(sim.time, 1e-9),
+            'lag_dropped_s': self._lag_dropped,
             'loop': self._loop.stats().__dict__ if self._loop is not None else {},
         }
         self.get_logger().info(f'episode done: success {result.success}, '
