@@ -7,7 +7,9 @@ the committed demo checkpoints in the `rtr` configuration, held-out episode 0 sc
 its 7 s of writing. A run COLLAPSED when fewer than 30 windows/s reached the robot or no chunk
 was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /diagnostics);
 chunk latency is the time from each chunk's observation stamp to its arrival at an observer
-node (what the executor sees, plus nothing: same host, same clock).
+node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
+spends on 500 Hz JointState, with a callback per message vs rtr_core.ros.LatestMessage taken
+at 60 Hz.
 
     .venv/bin/python benchmarks/bench_ros.py --runs 20
 """
@@ -74,9 +76,94 @@ def table(name: str, runs: list[dict]) -> str:
             f'{sum(r["aborted"] for r in runs)} |')
 
 
+PUBLISHER = """
+import sys, time
+import numpy as np
+import rclpy
+from rtr_core.msgs import MessageTypes, joint_state_to_msg
+rclpy.init()
+t = MessageTypes.from_ros_packages()
+node = rclpy.create_node('bench_joint_state_publisher')
+pub = node.create_publisher(t.JointState, '/bench/joint_states', 10)
+names = tuple(f'joint_{i}' for i in range(1, 8))
+end, deadline = time.monotonic() + float(sys.argv[1]), time.monotonic()
+while time.monotonic() < end:
+    pub.publish(joint_state_to_msg(time.time(), names, np.zeros(7), t))
+    deadline += 0.002
+    time.sleep(max(0.0, deadline - time.monotonic()))
+"""
+
+
+def joint_state_load(seconds: float = 10.0) -> dict[str, tuple[float, int]]:
+    """Process CPU (fraction of a core) and messages handled of a node receiving 500 Hz
+    JointState: a callback that converts each message, or LatestMessage taken at 60 Hz."""
+    return {mode: _reader_load(mode, seconds)
+            for mode in ('callback per message', 'LatestMessage taken at 60 Hz')}
+
+
+def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
+    import resource
+    import subprocess
+    import threading
+    import time
+
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from rtr_core.msgs import MessageTypes, joint_state_from_msg
+    from rtr_core.ros import LatestMessage
+
+    publisher = subprocess.Popen([sys.executable, '-c', PUBLISHER, str(seconds + 4)])
+    rclpy.init()
+    node = rclpy.create_node('bench_joint_state_reader')
+    types = MessageTypes.from_ros_packages()
+    count, stop = [0], threading.Event()
+    threads = []
+    if mode.startswith('callback'):
+        def callback(msg):
+            joint_state_from_msg(msg)
+            count[0] += 1
+        node.create_subscription(types.JointState, '/bench/joint_states', callback, 10)
+    else:
+        latest = LatestMessage(node, types.JointState, '/bench/joint_states')
+
+        def poll():
+            while not stop.is_set():
+                msg = latest.take()
+                if msg is not None:
+                    joint_state_from_msg(msg)
+                time.sleep(1 / 60)
+        threads.append(threading.Thread(target=poll))
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+
+    def spin():
+        while not stop.is_set():
+            executor.spin_once(timeout_sec=0.1)
+    threads.append(threading.Thread(target=spin))
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    r0, c0 = resource.getrusage(resource.RUSAGE_SELF), count[0]
+    taken0 = 0 if mode.startswith('callback') else latest.taken
+    time.sleep(seconds)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    handled = (count[0] - c0) if mode.startswith('callback') else latest.taken - taken0
+    stop.set()
+    for thread in threads:
+        thread.join()
+    executor.shutdown()
+    node.destroy_node()
+    rclpy.try_shutdown()
+    publisher.wait()
+    cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / seconds
+    return cpu, handled
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--runs', type=int, default=20, help='runs of each layout')
+    parser.add_argument('--runs', type=int, default=20, help='runs of each layout (0: only '
+                        'the joint-state load)')
     args = parser.parse_args(argv)
     from rtr_core.ros_env import isolate_ros
 
@@ -87,7 +174,17 @@ def main(argv=None) -> int:
         return 0
     isolate_ros()
     load = os.getloadavg()
+    print(f'Load average at the start: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on '
+          f'{os.cpu_count()} cores.\n')
+    print('| 500 Hz JointState into a node (10 s) | process CPU, % of a core | messages '
+          'handled |')
+    print('|---|---|---|')
+    for mode, (cpu, handled) in joint_state_load().items():
+        print(f'| {mode} | {cpu * 100:.1f} | {handled} |')
+    print()
     rows = []
+    if args.runs < 1:
+        return 0
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
         for composed in (False, True):
             name = 'composed (rtr_graph, 1 process)' if composed else '3 processes'
@@ -97,8 +194,8 @@ def main(argv=None) -> int:
                 print(f'{name} run {i}: {runs[-1]["windows_per_s"]:.1f} windows/s',
                       file=sys.stderr, flush=True)
             rows.append(table(name, runs))
-    print(f'Load average before the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on '
-          f'{os.cpu_count()} cores.\n')
+    load = os.getloadavg()
+    print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
     print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
           'lateness p50 / p99 / max ms | chunk latency p50 / p95 ms | policy compute p50 ms | '
           'chunks rejected after the first | task deviation mm (median) | non-zero exits / '
