@@ -187,8 +187,13 @@ class DemoConfig:
     open_loop_stride: int = 24  # ticks between the observations of the open-loop evaluation
     real_time: RealTimeConfig = field(default_factory=RealTimeConfig)
     seed: int = 0  # sampling noise of the policies
+    # closed-loop runs simulated at once (one process and one torch thread each; the
+    # results do not depend on it)
+    processes: int = 2
 
     def __post_init__(self) -> None:
+        if self.processes < 1:
+            raise ConfigError(f'demo processes={self.processes}: expected >= 1')
         names = [r.name for r in self.runs]
         if not names or len(set(names)) != len(names):
             raise ConfigError(f'demo runs: expected unique run names, got {names}')
