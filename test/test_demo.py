@@ -54,7 +54,7 @@ def test_demo_configs_load_and_keys_follow_what_trains():
     assert [r.name for r in full.runs] == [
         '15hz_stop_and_go', '15hz_interpolated', 'direct_60hz', 'latent_60hz', 'naive',
         'weighted_average', 'temporal_ensemble', 'rtc', 'anchor', 'rtr_paper',
-        'rtr_paper_anchor', 'rtr']
+        'rtr_paper_anchor', 'rtr', 'direct_60hz_anchor', 'direct_60hz_rtr']
     assert tiny.training.policy.steps == 40 and tiny.training.policy.policy.down_dims == (32, 64)
     more_eval = dataclasses.replace(full, data=dataclasses.replace(full.data, eval_episodes=9))
     assert policy_key(more_eval, 'latent_60hz') == policy_key(full, 'latent_60hz')

@@ -158,6 +158,10 @@ DEFAULT_RUNS = (
     RunConfig('rtr_paper', strategy='rtr_paper'),
     RunConfig('rtr_paper_anchor', strategy='rtr_paper', boundary={'anchor': True}),
     RunConfig('rtr', strategy='rtr'),
+    # the direct 60 Hz policy's jittery chunks under asynchronous inference: where the VAE's
+    # projection does what the anchor cannot
+    RunConfig('direct_60hz_anchor', 'action_60hz', strategy='anchor'),
+    RunConfig('direct_60hz_rtr', 'action_60hz', strategy='rtr'),
 )
 
 
