@@ -299,7 +299,8 @@ def test_ros_package_classes_are_found_by_type_name(monkeypatch):
     for full in TYPE_NAMES.values():
         package, _, name = full.split('/')
         module = sys.modules.get(f'{package}.msg') or pytypes.ModuleType(f'{package}.msg')
-        setattr(module, name, type(name, (), {}))
+        # monkeypatch: with ROS installed the real module may be imported already
+        monkeypatch.setattr(module, name, type(name, (), {}), raising=False)
         monkeypatch.setitem(sys.modules, f'{package}.msg', module)
     ros = MessageTypes.from_ros_packages()
     assert not ros.numpy_arrays
