@@ -73,6 +73,7 @@ def executor_yaml(path: Path, arm, open_limits: bool) -> Path:
         'position_lower': arm.lower.tolist(), 'position_upper': arm.upper.tolist(),
         'max_velocity': arm.max_velocity.tolist(),
         'max_acceleration': [1e4] * arm.dof if open_limits else arm.max_acceleration.tolist(),
+        'max_jerk': [1e8] * arm.dof if open_limits else arm.max_jerk.tolist(),
         'max_step': 1.0 if open_limits else (arm.max_velocity / 60.0).tolist(),
     }
     path.write_text(yaml.safe_dump({'joint_names': list(arm.joint_names), 'safety': safety}))

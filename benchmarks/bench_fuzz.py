@@ -58,6 +58,7 @@ def arm_executor_config(strategy: str) -> ExecutorConfig:
     safety = SafetyConfig(position_lower=tuple(arm.lower), position_upper=tuple(arm.upper),
                           max_velocity=tuple(arm.max_velocity),
                           max_acceleration=tuple(arm.max_acceleration),
+                          max_jerk=tuple(arm.max_jerk),
                           max_step=tuple(arm.max_velocity * PERIOD))
     return ExecutorConfig(joint_names=arm.joint_names, strategy=strategy, safety=safety)
 

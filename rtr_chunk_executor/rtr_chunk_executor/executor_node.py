@@ -24,7 +24,7 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import executor_diagnostics
 from rtr_core.errors import RtrError
 from rtr_core.executor.fail_safe import FailSafe
@@ -39,7 +39,7 @@ from rtr_core.msgs import (
 )
 from rtr_core.realtime import PeriodicLoop
 
-from .config import NODE_NAME, ExecutorNodeConfig, build_executor
+from .config import NODE_NAME, REQUIRED_PARAMETERS, ExecutorNodeConfig, build_executor
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
@@ -66,7 +66,10 @@ class ChunkExecutorNode(LifecycleNode):
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
             values = {name: self.get_parameter(name).value for name in self._defaults}
-            self.config = unflatten(ExecutorNodeConfig, values, f'{NODE_NAME} parameters')
+            # rclpy keeps every override it was given (parameters file, launch, command
+            # line, constructor) here, declared or not: a typo is refused, not dropped
+            self.config = from_parameters(ExecutorNodeConfig, values, self._parameter_overrides,
+                                          f'{NODE_NAME} parameters', REQUIRED_PARAMETERS)
             self._core = build_executor(self.config)
         except RtrError as exc:
             self.get_logger().error(str(exc))

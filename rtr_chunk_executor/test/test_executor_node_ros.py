@@ -5,6 +5,7 @@ missing.
 """
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,16 +23,29 @@ from rtr_core.topics import TOPICS  # noqa: E402
 
 pytestmark = pytest.mark.ros
 JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+PARAMS = Path(__file__).resolve().parents[2] / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'
+
+
+def bringup_parameters(**changes) -> list:
+    """The bringup's executor parameters (the arm's limits) as rclpy overrides."""
+    import yaml
+
+    from rtr_core.config import dotted
+
+    params = dotted(yaml.safe_load(PARAMS.read_text())['rtr_chunk_executor']['ros__parameters'])
+    params.update(changes)
+    return [Parameter(name, value=value) for name, value in params.items()]
 
 
 @pytest.fixture
 def ros(ros_spin):
     from rtr_chunk_executor.executor_node import ChunkExecutorNode
 
-    node = ros_spin(ChunkExecutorNode(parameter_overrides=[Parameter('executor.strategy',
-                                                                     value='naive')]))
+    node = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive'})))
     peer = ros_spin(rclpy.create_node('rtr_executor_test_peer'))
-    return node, peer
+    yield node, peer
+    node._stop_and_hold()  # as main() does: the 60 Hz loop ends before the node is destroyed
 
 
 def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):

@@ -24,6 +24,7 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
         ('chunks_rejected', str(state.chunks_rejected)),
         ('last_rejection_reason', state.last_rejection_reason),
         ('clamped_ticks', str(state.clamped_ticks)),
+        ('clipped_chunks', str(state.clipped_chunks)),
         ('stall_ticks', str(state.stall_ticks)),
         ('tick_lateness_p50_ms', f'{lateness.p50_ms:.3f}'),
         ('tick_lateness_p99_ms', f'{lateness.p99_ms:.3f}'),

@@ -15,7 +15,7 @@ J = ExecutorConfig().joint_names
 H = 48
 UNLIMITED = ExecutorConfig.from_dict({'safety': {
     'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
-    'max_velocity': 1e4, 'max_acceleration': 1e8}})
+    'max_velocity': 1e4, 'max_acceleration': 1e8, 'max_jerk': 1e12}})
 
 
 def const_chunk(stamp, value, chunk_id, h=H):
@@ -45,7 +45,7 @@ def execute(strategy, deliveries, last_tick, config=None, vae=None):
 
 def test_every_strategy_is_chosen_by_name():
     assert set(STRATEGIES) == {'sync', 'naive', 'weighted_average', 'temporal_ensemble',
-                               'crossfade', 'rtr_paper', 'rtr'}
+                               'crossfade', 'anchor', 'rtr_paper', 'rtr'}
     with pytest.raises(BoundaryError, match='unknown boundary strategy'):
         make_strategy('smooth')
     with pytest.raises(BoundaryError, match='needs an action VAE'):

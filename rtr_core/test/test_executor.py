@@ -73,7 +73,8 @@ def test_tick_of_tolerates_late_wakeups_and_history_fills_gaps():
 
 
 def test_stale_actions_are_dropped_by_time():
-    ex = ChunkExecutor(strategy='naive')
+    # the 0.01 rad switch to chunk 2 is a jerk the default limit would smooth
+    ex = ChunkExecutor(ExecutorConfig(safety=SafetyConfig(max_jerk=1e6)), strategy='naive')
     c = ramp_chunk(0.0)
     # arrives 10.5 ticks after the observation: actions for ticks 1..10 are stale
     out = run(ex, [(10.5 * T, c)], range(10, 14))
@@ -147,13 +148,16 @@ def test_hold_decelerates_smoothly_when_the_plan_runs_out():
     a = np.diff(v, axis=0) / T
     assert out[25].mode == MODE_HOLDING and out[10].mode == MODE_EXECUTING
     assert np.all(np.abs(a) <= 20.0 + 1e-6)  # no step anywhere, even from rest
-    assert np.all(np.abs(a[19:]) <= 10.0 + 1e-6)  # the hold uses the hold deceleration
+    # the hold uses the hold deceleration (after the tick it starts from the plan's state)
+    assert np.all(np.abs(a[20:]) <= 10.0 + 1e-6)
     np.testing.assert_allclose(v[-5:], 0.0, atol=1e-12)  # comes to rest
     assert ex.state().stall_ticks == 79 - 20
 
 
 def test_window_streams_the_plan_ahead_with_velocities(types):
-    ex = ChunkExecutor(ExecutorConfig(window_duration=0.25), strategy='naive')
+    # the ramp starts at 0.3 rad/s from rest: a jerk the default limit would smooth
+    ex = ChunkExecutor(ExecutorConfig(window_duration=0.25,
+                                      safety=SafetyConfig(max_jerk=1e6)), strategy='naive')
     c = ramp_chunk(0.0)
     out = run(ex, [(0.0, c)], range(1, 5))
     w = out[-1].window

@@ -22,7 +22,7 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import policy_diagnostics
 from rtr_core.errors import RtrError
 from rtr_core.images import fit_image
@@ -66,7 +66,9 @@ class PolicyNode(LifecycleNode):
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
             values = {name: self.get_parameter(name).value for name in self._defaults}
-            self.config = unflatten(PolicyNodeConfig, values, f'{NODE_NAME} parameters')
+            # every override rclpy was given, declared or not: a typo is refused, not dropped
+            self.config = from_parameters(PolicyNodeConfig, values, self._parameter_overrides,
+                                          f'{NODE_NAME} parameters')
             self.setup = load_policy(self.config)
         except RtrError as exc:
             self.get_logger().error(str(exc))

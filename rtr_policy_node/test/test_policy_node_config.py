@@ -56,3 +56,15 @@ def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
     chunk = setup.policy.predict(obs)
     assert chunk.positions.shape == (16, 7) and chunk.stamp == 10.01
     assert np.all(np.isfinite(chunk.positions))
+
+
+def test_a_misspelt_policy_parameter_is_refused_with_the_closest_name():
+    from rtr_core.config import ConfigError, flatten, from_parameters
+    from rtr_policy_node.config import NODE_NAME, PolicyNodeConfig
+
+    values = flatten(PolicyNodeConfig())
+    with pytest.raises(ConfigError, match=r"unknown parameter 'inference_thread'; did you "
+                       r"mean 'inference_threads'\?"):
+        from_parameters(PolicyNodeConfig, values, {'inference_thread': 4}, NODE_NAME)
+    assert from_parameters(PolicyNodeConfig, values, {'inference_threads': 2}, NODE_NAME) \
+        == PolicyNodeConfig()

@@ -52,11 +52,12 @@ def bringup_config(name: str) -> Path:
 
 def executor_config(run: RunConfig, config: DemoConfig) -> ExecutorConfig:
     """The deployed executor configuration (bringup ``rtr_nodes.yaml``: joints, 60 Hz, the
-    arm's limits) with this run's strategy and trigger."""
+    arm's limits) with this run's strategy, trigger and boundary overrides."""
     base = load_yaml(ExecutorConfig, bringup_config(NODES_YAML), EXECUTOR_KEY)
     return dataclasses.replace(
         base, strategy=run.strategy, window_duration=config.window_duration,
-        trigger=TriggerConfig(run.trigger, config.trigger_threshold))
+        trigger=TriggerConfig(run.trigger, config.trigger_threshold),
+        boundary=dataclasses.replace(base.boundary, **run.boundary))
 
 
 def run_policy(policy: Policy, run: RunConfig, rtc_execution_horizon: int = 0) -> Policy:

@@ -7,6 +7,7 @@ Every strategy is one object behind :class:`BoundaryStrategy`, chosen by name::
 
 from __future__ import annotations
 
+from .anchor import AnchorStrategy
 from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 from .crossfade import CrossfadeStrategy
 from .naive import NaiveStrategy
@@ -20,7 +21,7 @@ from .weighted_average import PRESETS, WeightedAverageStrategy
 STRATEGIES: dict[str, type[BoundaryStrategy]] = {
     cls.name: cls
     for cls in (SyncStrategy, NaiveStrategy, WeightedAverageStrategy, TemporalEnsembleStrategy,
-                CrossfadeStrategy, RTRPaperStrategy, RTRStrategy)
+                CrossfadeStrategy, AnchorStrategy, RTRPaperStrategy, RTRStrategy)
 }
 
 

@@ -35,6 +35,9 @@ class BoundaryConfig:
     blend_ticks: int = 20
     refine: bool = True
     residual: bool = True
+    # any strategy: anchor its plans to the executed trajectory at the hand-over over
+    # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
+    anchor: bool = False
 
     def __post_init__(self) -> None:
         for name, least in (('crossfade_ticks', 0), ('paper_reuse', 0), ('reuse_margin', 0),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..timeline import Plan
-from .anchor import _basis
+from .anchor import AnchorStrategy, _basis
 from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 
 
@@ -54,11 +54,10 @@ class RTRStrategy(BoundaryStrategy):
                                 f'{c.lookback_ticks} + {c.reuse_margin} + {c.blend_ticks}')
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:
-        fresh = ctx.new_fresh
-        if fresh is None:
+        if ctx.new_fresh is None:
             return None
         if self.refiner is None or not self.config.refine:
-            return Plan(fresh.first_tick, fresh.positions, fresh.chunk_id, anchor=True)
+            return AnchorStrategy.merge(self, ctx)
         h = self.refiner.horizon
         new = ctx.new
         splice = ctx.splice_tick

@@ -36,6 +36,7 @@ class SafetyConfig:
     position_upper: float | tuple[float, ...] = math.pi
     max_velocity: float | tuple[float, ...] = 3.0  # unit/s
     max_acceleration: float | tuple[float, ...] = 40.0  # unit/s^2
+    max_jerk: float | tuple[float, ...] = 5000.0  # unit/s^3
     max_step: float | tuple[float, ...] = 0.05  # unit per tick
     hold_deceleration: float = 0.5  # fraction of max_acceleration used to stop when holding
 
@@ -101,12 +102,12 @@ class ExecutorConfig:
             raise ExecutorConfigError(f'executor trigger.threshold: expected >= 0, got '
                                       f'{self.trigger.threshold}')
         for name in ('position_lower', 'position_upper', 'max_velocity', 'max_acceleration',
-                     'max_step'):
+                     'max_jerk', 'max_step'):
             self.limit(name)
         if np.any(self.limit('position_lower') >= self.limit('position_upper')):
             raise ExecutorConfigError('executor safety: position_lower must be below '
                                       'position_upper for every joint')
-        for name in ('max_velocity', 'max_acceleration', 'max_step'):
+        for name in ('max_velocity', 'max_acceleration', 'max_jerk', 'max_step'):
             if np.any(self.limit(name) <= 0):
                 raise ExecutorConfigError(f'executor safety.{name}: expected positive values')
         if not 0 < self.safety.hold_deceleration <= 1:

@@ -25,7 +25,7 @@ from ..chunk import Chunk
 from ..timeline import History, Plan, chunk_to_plan, tick_of
 from ..trajectory import TrajectoryWindow
 from .config import ExecutorConfig
-from .safety import SafetyFilter
+from .safety import Command, SafetyFilter
 from .state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE, ExecutorState
 from .trigger import Trigger
 from .validation import KINDS, check_chunk, check_timing
@@ -82,7 +82,6 @@ class ChunkExecutor:
         self.period = self.config.control_period
         self._jump_ticks = max(1, int(self.config.clock_tolerance / self.period))
         self.safety = SafetyFilter(self.config)
-        self._window_step = self.safety.max_velocity * self.period + 1e-12
         self.trigger = Trigger(self.config.trigger)
         self._lock = threading.Lock()
         self._receive_lock = threading.Lock()
@@ -104,6 +103,7 @@ class ChunkExecutor:
             self._hold: Plan | None = None
             self._position: np.ndarray | None = None
             self._velocity = np.zeros(j)
+            self._command: Command | None = None  # the last command and how it moves
             self._last_tick: int | None = None
             self._last_result: TickResult | None = None
             self._chunk_id = 0
@@ -117,6 +117,7 @@ class ChunkExecutor:
             self._last_reason = ''
             self._last_rejected_id = 0
             self._clamped_ticks = 0
+            self._clipped_chunks = 0
             self._stall_ticks = 0
             self._clock_jumps = 0
             self._strategy_stale = False
@@ -132,6 +133,7 @@ class ChunkExecutor:
             for i in range(3):
                 self._history.append(k - 2 + i, p)
             self._position, self._velocity = p.copy(), np.zeros_like(p)
+            self._command = Command.at_rest(p)
             self._last_tick = k
 
     # --- chunks -----------------------------------------------------------------------------
@@ -189,8 +191,13 @@ class ChunkExecutor:
                 self.strategy.reset()
                 return self._reject(chunk, 'strategy', f'{self.strategy.name} produced '
                                     f'non-finite positions')
-            plan = dataclasses.replace(plan, positions=self.safety.clip_positions(plan.positions),
-                                       chunk_id=chunk.chunk_id)
+            clipped = self.safety.clip_positions(plan.positions)
+            outside = not np.array_equal(clipped, plan.positions)
+            if outside:
+                log.warning('chunk %d: positions outside the joint limits clipped (by up to '
+                            '%.4f)', chunk.chunk_id,
+                            float(np.max(np.abs(clipped - plan.positions))))
+            plan = dataclasses.replace(plan, positions=clipped, chunk_id=chunk.chunk_id)
             with self._lock:
                 if self._epoch != epoch:
                     # a hold, reset or clock jump landed during the merge: its plan is on a
@@ -199,6 +206,7 @@ class ChunkExecutor:
                     return self._reject(chunk, 'superseded', 'the executor held, reset or '
                                         're-based its clock while the chunk was merged',
                                         locked=True)
+                self._clipped_chunks += outside
                 self._pending = (plan, splice)
                 self._accepted += 1
                 self._last_received_id = chunk.chunk_id
@@ -257,6 +265,7 @@ class ChunkExecutor:
             plan = self._plan
             if plan is not None and plan.covers(k):
                 target, mode, self._hold = plan.at(k), MODE_EXECUTING, None
+                after = self._after(plan, k)
             elif self._position is None:
                 result = TickResult(k, k * self.period, MODE_IDLE, None, None, 0, False, False,
                                     0, self.trigger.requested(0, self._accepted > 0),
@@ -264,10 +273,11 @@ class ChunkExecutor:
                 self._last_result = result
                 return result
             else:
-                target, mode = self._hold_target(k), MODE_HOLDING
+                (target, after), mode = self._hold_target(k), MODE_HOLDING
                 self._stall_ticks += 1
-            position, velocity, clamped = self.safety.apply(target, self._position,
-                                                            self._velocity, steps)
+            self._command = self.safety.apply(target, self._command, steps, after)
+            position, velocity, clamped = (self._command.position, self._command.velocity,
+                                           self._command.clamped)
             self._clamped_ticks += clamped
             self._history.append(k, position)
             self._position, self._velocity = position, velocity
@@ -294,7 +304,7 @@ class ChunkExecutor:
                 return None
             self._plan, self._pending, self._mode = None, None, MODE_HOLDING
             self._epoch += 1
-            stop = self.safety.stop_profile(self._position, self._velocity)
+            stop = self.safety.stop_profile(self._command)
             self._hold = Plan(self._last_tick + 1, stop)
             positions = np.vstack([self._position[None], stop, stop[-1:]])
             return TrajectoryWindow.from_samples(self.config.joint_names, positions,
@@ -334,7 +344,7 @@ class ChunkExecutor:
             return
         plan = self._pending[0]
         self._pending = None
-        if plan.anchor and self._last_tick is not None:
+        if (plan.anchor or self.config.boundary.anchor) and self._last_tick is not None:
             _, executed = self._history.last(3)
             blend = self.config.boundary.blend_ticks
             anchored = anchor(plan, self._last_tick + 1, executed, blend)
@@ -346,12 +356,23 @@ class ChunkExecutor:
         self._takeover = max(k, plan.takeover if plan.takeover is not None else k)
         self._hold = None
 
-    def _hold_target(self, k: int) -> np.ndarray:
+    @staticmethod
+    def _after(plan: Plan, k: int) -> np.ndarray | None:
+        """The plan's target for the tick after ``k``; past its end, its last velocity kept
+        (the hold that follows brakes from there)."""
+        if plan.covers(k + 1):
+            return plan.at(k + 1)
+        return 2 * plan.at(k) - plan.at(k - 1) if plan.covers(k - 1) else None
+
+    def _hold_target(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Target of tick ``k`` on the stop and of the tick after (None: at rest)."""
         hold = self._hold
         if hold is None:
-            hold = Plan(k, self.safety.stop_profile(self._position, self._velocity))
+            hold = Plan(k, self.safety.stop_profile(self._command))
             self._hold = hold
-        return hold.at(k) if hold.covers(k) else hold.positions[-1]
+        if hold.covers(k + 1):
+            return hold.at(k), hold.at(k + 1)
+        return (hold.at(k) if hold.covers(k) else hold.positions[-1]), None
 
     def _planned_left(self, k: int) -> int:
         plan = self._pending[0] if self._pending is not None else self._plan
@@ -369,16 +390,15 @@ class ChunkExecutor:
         positions = np.concatenate(rows)
         have = positions.shape[0]
         if have < n:  # the plan ends inside the window: show the smooth stop that follows
-            v = (positions[-1] - positions[-2]) / self.period if have > 1 else self._velocity
-            stop = self.safety.stop_profile(positions[-1], v)
+            stop = self.safety.stop_profile(self.safety.end_of(positions, self._command))
             if stop.shape[0] < n - have:
                 stop = np.vstack([stop, np.repeat(stop[-1:], n - have - stop.shape[0], axis=0)])
             positions = np.vstack([positions, stop[:n - have]])
         positions = self.safety.clip_positions(positions)
-        if np.any(np.abs(np.diff(positions, axis=0)) > self._window_step):
-            # the plan is further ahead than one limited tick (a clamped command): the
+        if not self.safety.within(positions, self._command):
+            # the plan is further ahead than the limits allow (a clamped command): the
             # controller would follow the window between two ticks, so limit it too
-            positions = self.safety.limit_path(positions, self._velocity)
+            positions = self.safety.limit_path(positions, self._command)
         return TrajectoryWindow.from_samples(self.config.joint_names, positions, self.period,
                                              velocity_before=self._velocity)
 
@@ -400,7 +420,8 @@ class ChunkExecutor:
                 inference_requested=self.trigger.requested(left, self._accepted > 0),
                 strategy=self.strategy.name, mode=self._mode,
                 chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
-                clamped_ticks=self._clamped_ticks, stall_ticks=self._stall_ticks,
+                clamped_ticks=self._clamped_ticks, clipped_chunks=self._clipped_chunks,
+                stall_ticks=self._stall_ticks,
                 last_rejection_reason=self._last_reason,
                 last_rejected_chunk_id=self._last_rejected_id)
 

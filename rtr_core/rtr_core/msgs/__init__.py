@@ -23,8 +23,19 @@ from .convert import (
     wrench_from_msg,
     wrench_to_msg,
 )
-from .definitions import MessageDefinitionError, msg_dir, typestore
 from .types import TYPE_NAMES, MessageTypes
+
+_DEFINITIONS = ('MessageDefinitionError', 'msg_dir', 'typestore')
+
+
+def __getattr__(name: str):
+    """The .msg-text side (rosbags) is imported when first used: a node that converts
+    rclpy messages needs no rosbags."""
+    if name in _DEFINITIONS:
+        from . import definitions
+
+        return getattr(definitions, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 __all__ = [
     'TYPE_NAMES',

@@ -153,6 +153,7 @@ def executor_state_to_msg(state: ExecutorState, types: MessageTypes):
         chunks_accepted=int(state.chunks_accepted),
         chunks_rejected=int(state.chunks_rejected),
         clamped_ticks=int(state.clamped_ticks),
+        clipped_chunks=int(state.clipped_chunks),
         stall_ticks=int(state.stall_ticks),
         last_rejection_reason=state.last_rejection_reason,
     )
@@ -176,6 +177,7 @@ def executor_state_from_msg(msg) -> ExecutorState:
         chunks_accepted=int(msg.chunks_accepted),
         chunks_rejected=int(msg.chunks_rejected),
         clamped_ticks=int(msg.clamped_ticks),
+        clipped_chunks=int(msg.clipped_chunks),
         stall_ticks=int(msg.stall_ticks),
         last_rejection_reason=msg.last_rejection_reason,
         # absent from ExecutorState messages recorded before it existed
