@@ -120,13 +120,13 @@ def time_executor(stream, vae, config) -> dict[str, dict[str, float]]:
     import dataclasses
 
     from rtr_core.executor.executor import ChunkExecutor
-    from rtr_core.executor.timeline import tick_of
+    from rtr_core.timeline import tick_of
 
     out = {}
     for name in ('naive', 'rtr'):
         ticks, receives = [], []
         for _ in range(5):
-            ex = ChunkExecutor(dataclasses.replace(config, strategy=name), vae=vae)
+            ex = ChunkExecutor(dataclasses.replace(config, strategy=name), action_vae=vae)
             chunks = sorted(stream.chunks, key=lambda c: c.arrival)
             end = max(c.chunk.start_time + c.chunk.horizon * c.chunk.dt for c in chunks)
             i = 0

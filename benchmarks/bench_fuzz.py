@@ -81,7 +81,7 @@ def make_executor(strategy: str, vae=None) -> ChunkExecutor:
     config = arm_executor_config(strategy)
     if strategy in ('rtr', 'rtr_paper') and vae is None:
         vae = random_vae(config)
-    return ChunkExecutor(config, vae=vae if strategy in ('rtr', 'rtr_paper') else None)
+    return ChunkExecutor(config, action_vae=vae if strategy in ('rtr', 'rtr_paper') else None)
 
 
 # --- messages as plain fields, mutated, then built ------------------------------------------

@@ -62,7 +62,7 @@ def _executor() -> ChunkExecutor:
     torch.manual_seed(0)
     vae = ActionVAE(VAEConfig(horizon=H, action_dim=arm.dof, dt=T),
                     MinMaxNormaliser(arm.lower, arm.upper), arm.joint_names)
-    return ChunkExecutor(config, vae=vae)
+    return ChunkExecutor(config, action_vae=vae)
 
 
 class Reference:

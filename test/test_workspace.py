@@ -5,6 +5,7 @@ import importlib.metadata
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON_PACKAGES = ['rtr_core', 'rtr_sim', 'rtr_policy_node', 'rtr_chunk_executor',
                    'rtr_training', 'rtr_bringup']
 ROS_ONLY = ('rclpy', 'launch_ros', 'launch', 'cv_bridge', 'lifecycle_msgs')
+# PyPI's colcon-common-extensions beside this interpreter (`make setup` puts it in .venv; a
+# ROS install has it in /usr/bin). Not the first `colcon` on PATH: Debian's own `colcon`
+# package is colcon-core alone, without the `list` verb or ament package identification.
+COLCON = shutil.which('colcon', path=str(Path(sys.executable).parent))
 
 
 def manifest(pkg):
@@ -73,8 +78,9 @@ def test_ros_imports_stay_in_nodes_and_launch_files():
     assert offenders == []
 
 
-@pytest.mark.skipif(shutil.which('colcon') is None, reason='colcon is not installed')
+@pytest.mark.skipif(COLCON is None, reason=f'no colcon beside {sys.executable}: `make setup` '
+                    'installs colcon-common-extensions into .venv')
 def test_colcon_lists_every_package():
-    out = subprocess.run(['colcon', 'list', '--names-only'], cwd=ROOT, capture_output=True,
+    out = subprocess.run([COLCON, 'list', '--names-only'], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()
     assert sorted(out) == sorted(PYTHON_PACKAGES + ['rtr_msgs'])

@@ -51,7 +51,7 @@ def build_executor(config: ExecutorNodeConfig):
         torch.set_num_threads(config.torch_threads)
         vae = ActionVAE.load(config.vae_checkpoint)
     try:
-        return ChunkExecutor(config.executor, vae=vae)
+        return ChunkExecutor(config.executor, action_vae=vae)
     except RtrError as exc:
         raise RtrError(f'{NODE_NAME}: {exc} (vae_checkpoint: {config.vae_checkpoint!r})') \
             from exc

@@ -27,6 +27,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import executor_diagnostics
 from rtr_core.errors import RtrError
+from rtr_core.executor.fail_safe import FailSafe
 from rtr_core.joints import select_joints
 from rtr_core.msgs import (
     MessageTypes,
@@ -34,6 +35,7 @@ from rtr_core.msgs import (
     executor_state_to_msg,
     float64_array_to_msg,
     joint_state_from_msg,
+    window_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
 
@@ -102,8 +104,11 @@ class ChunkExecutorNode(LifecycleNode):
         self._started = False
         self._activated_at = time.monotonic()
         result = super().on_activate(state)
+        # a step that raises holds the arm smoothly (once per streak) and the loop goes on
+        fail_safe = FailSafe(self._core, self._now, lambda w: self._publish_command(
+            w.positions[-1], w))
         self._loop = PeriodicLoop(self.config.executor.control_period, self._tick,
-                                  name='rtr-executor-60hz').start()
+                                  name='rtr-executor-60hz', on_error=fail_safe).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
         return result
 
@@ -191,6 +196,8 @@ class ChunkExecutorNode(LifecycleNode):
             self._core.start(position, self._now())
             self._started = True
         result = self._core.tick(self._now())
+        if not result.new:  # a simulated clock slower than the wall clock: nothing new yet
+            return
         if result.position is not None:
             self._publish_command(result.position, result.window)
         self._state_pub.publish(executor_state_to_msg(self._core.state(), self._types))
@@ -198,7 +205,7 @@ class ChunkExecutorNode(LifecycleNode):
     def _publish_command(self, position, window) -> None:
         if self.config.output_mode == 'jtc':
             if window is not None:
-                self._command_pub.publish(window.to_msg(self._types))
+                self._command_pub.publish(window_to_msg(window, self._types))
         else:
             self._command_pub.publish(float64_array_to_msg(position, self._types))
 

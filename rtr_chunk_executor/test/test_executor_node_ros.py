@@ -1,19 +1,18 @@
 """The executor node under ROS 2: a chunk in gives JTC windows out at 60 Hz.
 
-Runs under `colcon test` in a sourced ROS 2 workspace; skipped where rclpy is missing.
+Runs under `make test` (ROS 2 from PyPI in .venv) and `colcon test`; skipped where rclpy is
+missing.
 """
 
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed; run with '
-                            'colcon test in a sourced ROS 2 workspace')
+rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup` '
+                            'installs it from PyPI, or source a ROS 2 install')
 
-from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
@@ -39,23 +38,13 @@ def bringup_parameters(**changes) -> list:
 
 
 @pytest.fixture
-def ros():
-    rclpy.init()
+def ros(ros_spin):
     from rtr_chunk_executor.executor_node import ChunkExecutorNode
 
-    node = ChunkExecutorNode(parameter_overrides=bringup_parameters(
-        **{'executor.strategy': 'naive'}))
-    peer = rclpy.create_node('rtr_executor_test_peer')
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(peer)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    yield node, peer
-    executor.shutdown()
-    node.destroy_node()
-    peer.destroy_node()
-    rclpy.try_shutdown()
+    node = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive'})))
+    peer = ros_spin(rclpy.create_node('rtr_executor_test_peer'))
+    return node, peer
 
 
 def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
@@ -90,3 +79,20 @@ def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
     moved = max(max(p.positions) for _, w in windows for p in w.points)
     assert moved > 0.1, 'the executor followed the chunk'
     assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+
+
+def test_the_node_refuses_to_configure_on_a_typo_or_without_the_arm_limits(ros_spin):
+    """rclpy drops an undeclared override (a typo): the node reads its overrides itself."""
+    from rtr_chunk_executor.executor_node import ChunkExecutorNode
+
+    typo = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.safety.max_velocty': 0.5})))
+    assert typo.trigger_configure() == TransitionCallbackReturn.FAILURE
+    bare = ros_spin(ChunkExecutorNode(parameter_overrides=[
+        Parameter('executor.strategy', value='naive')]))  # the arm's limits not given
+    assert bare.trigger_configure() == TransitionCallbackReturn.FAILURE
+    good = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive'})))
+    assert good.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert good.config.executor.safety.max_velocity == tuple(
+        dict((p.name, p.value) for p in bringup_parameters())['executor.safety.max_velocity'])

@@ -134,6 +134,8 @@ def from_dict(cls: type[T], data: Mapping[str, Any], source: str = '', prefix: s
         key = f'{prefix}.{name}' if prefix else name
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], source, key)
+        elif 'legacy' in field.metadata:
+            kwargs[name] = field.metadata['legacy']
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f'{_where(source, key)}: required key is missing')
     try:
@@ -181,11 +183,26 @@ def load_ros_params(cls: type[T], path: str | Path, node_name: str) -> T:
     raise ConfigError(f'{path}: no parameters for node {node_name!r}')
 
 
+def added_field(default: Any, legacy: Any = None) -> Any:
+    """A config field added after artifacts were made with its dataclass: ``legacy`` (the
+    ``default`` unless given) is the value those artifacts implied. :func:`to_dict` leaves the
+    field out at that value, so their content hashes and keys stay what they were, and
+    :func:`from_dict` gives it back to data without the key."""
+    legacy = default if legacy is None else legacy
+    return dataclasses.field(default=default, metadata={'legacy': legacy})
+
+
+def _at_legacy(obj: Any, f: dataclasses.Field) -> bool:
+    return 'legacy' in f.metadata and getattr(obj, f.name) == f.metadata['legacy']
+
+
 def to_dict(obj: Any) -> dict[str, Any]:
-    """Plain dict (lists, not tuples) of a config dataclass, YAML-ready."""
+    """Plain dict (lists, not tuples) of a config dataclass, YAML-ready (without the
+    :func:`added_field` fields at their legacy value)."""
     def plain(v):
         if dataclasses.is_dataclass(v):
-            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)
+                    if not _at_legacy(v, f)}
         if isinstance(v, (list, tuple)):
             return [plain(x) for x in v]
         if isinstance(v, dict):

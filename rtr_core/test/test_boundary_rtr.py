@@ -10,10 +10,10 @@ from rtr_core.boundary import Refiner, make_strategy
 from rtr_core.boundary.base import BoundaryContext
 from rtr_core.datasets.lasa import shape_path
 from rtr_core.evaluation.chunk_stream import StreamConfig, predicted_stream
-from rtr_core.evaluation.replay import RecordedStream, replay
+from rtr_core.evaluation.replay import RecordedStream, common_quiet, replay
 from rtr_core.executor.config import BoundaryConfig, ExecutorConfig
-from rtr_core.executor.timeline import Plan, chunk_to_plan
 from rtr_core.metrics import seam_gaps, seam_ticks
+from rtr_core.timeline import Plan, chunk_to_plan
 
 T = 1 / 60
 J = ExecutorConfig().joint_names
@@ -69,20 +69,24 @@ def test_rtr_is_continuous_in_position_and_velocity_for_random_delays(vae, seed)
     naive = replay(stream, 'naive', UNLIMITED)
     seams = seam_ticks(rtr.spliced)
     assert seams.size >= 5
-    gaps = seam_gaps(rtr.positions, seams)
-    assert gaps['gap_ratio_mean'] <= 1.2 and gaps['gap_ratio_max'] <= 2.0, gaps
     jumps, typical = seam_velocity_jumps(rtr.positions, seams)
     assert np.all(jumps <= 3 * typical), (jumps, typical)
     naive_jumps, _ = seam_velocity_jumps(naive.positions, seam_ticks(naive.spliced))
     assert np.median(naive_jumps) > 5 * np.median(jumps)
-    assert seam_gaps(naive.positions, seam_ticks(naive.spliced))['gap_ratio_mean'] > 3
+    # the seam gap (second difference at the hand-over), baselines over the same ticks
+    quiet = common_quiet([rtr, naive], UNLIMITED.control_period, UNLIMITED.boundary.blend_ticks)
+    gaps = seam_gaps(rtr.positions, seams, quiet[0])
+    naive_gaps = seam_gaps(naive.positions, seam_ticks(naive.spliced), quiet[1])
+    assert gaps['gap_mean'] < 0.05 * naive_gaps['gap_mean'], (gaps, naive_gaps)
+    assert gaps['gap_ratio_mean'] < 10 < naive_gaps['gap_ratio_mean'], (gaps, naive_gaps)
 
 
 def test_rtr_without_a_vae_still_hands_over_continuously():
     stream = stream_for((0.1, 0.4), 7)
     tr = replay(stream, 'rtr', UNLIMITED)
     seams = seam_ticks(tr.spliced)
-    assert seam_gaps(tr.positions, seams)['gap_ratio_max'] <= 1.5
+    gaps = seam_gaps(tr.positions, seams, blend=UNLIMITED.boundary.blend_ticks)
+    assert gaps['gap_ratio_mean'] <= 2.0 and gaps['gap_ratio_max'] <= 4.0, gaps
     jumps, typical = seam_velocity_jumps(tr.positions, seams)
     assert np.all(jumps <= 3 * typical)
 
@@ -127,9 +131,9 @@ def test_a_vae_of_another_rate_is_refused(vae):
     from rtr_core.executor.executor import ChunkExecutor
 
     with pytest.raises(BoundaryError, match='control period'):
-        ChunkExecutor(ExecutorConfig(control_period=1 / 50), 'rtr', vae=vae)
+        ChunkExecutor(ExecutorConfig(control_period=1 / 50), 'rtr', action_vae=vae)
     with pytest.raises(BoundaryError, match='do not match the executor joints'):
-        ChunkExecutor(ExecutorConfig(joint_names=('a', 'b')), 'rtr', vae=vae)
+        ChunkExecutor(ExecutorConfig(joint_names=('a', 'b')), 'rtr', action_vae=vae)
 
 
 def test_rtr_paper_is_the_seed_algorithm(vae):

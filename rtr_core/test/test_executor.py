@@ -15,9 +15,9 @@ from rtr_core.executor.config import (
 )
 from rtr_core.executor.executor import ChunkExecutor
 from rtr_core.executor.state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE
-from rtr_core.executor.timeline import History, chunk_to_plan, tick_of
 from rtr_core.executor.trigger import Trigger
-from rtr_core.msgs import executor_state_from_msg, executor_state_to_msg
+from rtr_core.msgs import executor_state_from_msg, executor_state_to_msg, window_to_msg
+from rtr_core.timeline import History, chunk_to_plan, tick_of
 
 T = 1 / 60
 JOINTS = ExecutorConfig().joint_names
@@ -164,7 +164,7 @@ def test_window_streams_the_plan_ahead_with_velocities(types):
     assert w.positions.shape == (15, 7)
     np.testing.assert_allclose(w.positions[1:], c.positions[4:18])
     np.testing.assert_allclose(w.velocities[5], 0.3, rtol=1e-6)
-    assert w.to_msg(types).points[0].time_from_start.nanosec > 0
+    assert window_to_msg(w, types).points[0].time_from_start.nanosec > 0
 
 
 def test_state_round_trips_through_the_message(types):
@@ -245,3 +245,16 @@ def test_hold_decelerates_smoothly_to_a_stop():
     assert later[-1].mode == MODE_HOLDING
     np.testing.assert_allclose(later[-1].velocity, 0.0, atol=1e-9)
     np.testing.assert_allclose(later[-1].position, window.positions[-1], atol=1e-9)
+
+
+def test_tick_says_whether_it_is_a_new_tick():
+    """Issue 14.6: a loop paced by the wall clock on a slower simulated clock calls tick()
+    several times per tick; only the first call of a tick is new (and gets published)."""
+    ex = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    assert ex.tick(0.0).new and not ex.tick(0.2 * T).new, 'idle: one new result per tick'
+    ex.start(np.zeros(7), 0.0)
+    first = ex.tick(T)
+    again = ex.tick(T + 0.3 * T)
+    assert first.new and not again.new and again.tick == first.tick
+    np.testing.assert_array_equal(again.position, first.position)
+    assert ex.tick(2 * T).new

@@ -77,7 +77,8 @@ def test_executor_state_round_trip(executor_state, types):
     np.testing.assert_array_equal(back.position, executor_state.position)
     np.testing.assert_array_equal(back.velocity, executor_state.velocity)
     for field in ('tick', 'planned_actions_left', 'chunk_id', 'inference_requested', 'strategy',
-                  'mode', 'chunks_rejected', 'clamped_ticks', 'last_rejection_reason'):
+                  'mode', 'chunks_rejected', 'clamped_ticks', 'last_rejection_reason',
+                  'last_rejected_chunk_id'):
         assert getattr(back, field) == getattr(executor_state, field), field
     assert abs(back.control_period - 1 / 60) < 1e-9
 
@@ -222,6 +223,7 @@ def test_missing_msg_files_give_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_trajectory_window_round_trip(types):
+    from rtr_core.msgs import window_from_msg, window_to_msg
     from rtr_core.trajectory import TrajectoryWindow
 
     t = np.arange(10) / 60
@@ -229,7 +231,7 @@ def test_trajectory_window_round_trip(types):
     win = TrajectoryWindow.from_samples(['a', 'b'], pos, 1 / 60)
     np.testing.assert_allclose(win.times_from_start[0], 1 / 60)
     np.testing.assert_allclose(win.velocities[3], [np.cos(t[3]), 2 * t[3]], rtol=1e-3)
-    back = TrajectoryWindow.from_msg(cdr_round_trip(win.to_msg(types)))
+    back = window_from_msg(cdr_round_trip(window_to_msg(win, types)))
     np.testing.assert_array_equal(back.positions, pos)
     np.testing.assert_allclose(back.times_from_start, win.times_from_start, atol=1e-9)
 

@@ -55,7 +55,8 @@ def test_stream_round_trips_through_the_bag(bag):
 
 
 def test_eval_chunks_writes_metrics_plots_and_trajectories(bag, tmp_path, capsys):
-    strategies = ['sync', 'naive', 'weighted_average', 'temporal_ensemble', 'crossfade', 'rtr']
+    strategies = ['sync', 'naive', 'weighted_average', 'temporal_ensemble', 'crossfade', 'anchor',
+                  'naive+anchor', 'rtr']
     out = tmp_path / 'eval'
     # limits wide enough that the safety filter does not hide the seams
     config = tmp_path / 'executor.yaml'
@@ -75,9 +76,15 @@ def test_eval_chunks_writes_metrics_plots_and_trajectories(bag, tmp_path, capsys
         assert np.all(np.diff(data['t']) > 0)
     assert (out / 'overview.png').stat().st_size > 10_000
     assert (out / 'seam_zoom.png').stat().st_size > 10_000
-    # the recorded stream's seams: naive jumps, rtr does not
-    assert results['naive']['seam']['gap_ratio_mean'] > 3
-    assert results['rtr']['seam']['gap_ratio_mean'] < 1.5
+    # the recorded stream's seams: naive jumps, the anchor (alone, named or added) does not,
+    # judged against the same in-chunk ticks
+    naive, rtr = results['naive']['seam'], results['rtr']['seam']
+    assert naive['gap_ratio_mean'] > 3 and rtr['gap_ratio_mean'] < 3, (naive, rtr)
+    assert rtr['gap_mean'] < 0.2 * naive['gap_mean'], (naive, rtr)
+    assert results['naive+anchor']['seam'] == results['anchor']['seam']
+    assert results['anchor']['seam']['jerk_mean'] < 0.2 * results['naive']['seam']['jerk_mean']
+    base = {results[s]['seam']['in_chunk_samples'] for s in strategies if s != 'sync'}
+    assert len(base) == 1 and base.pop() >= 10
     assert results['rtr']['latency']['observation_to_chunk']['max'] <= 0.4 + 1e-6
     for s in strategies:
         assert results[s]['counters']['chunks_rejected'] == 0
@@ -86,9 +93,11 @@ def test_eval_chunks_writes_metrics_plots_and_trajectories(bag, tmp_path, capsys
 def test_eval_chunks_with_a_vae(bag, vae_ckpt, tmp_path):
     out = tmp_path / 'eval'
     assert main(['eval', 'chunks', '--bag', str(bag), '--vae', str(vae_ckpt),
-                 '--strategy', 'rtr_paper', 'rtr', '--out', str(out)]) == 0
+                 '--strategy', 'rtr_paper', 'rtr_paper+anchor', 'rtr', '--out', str(out)]) == 0
     results = json.loads((out / 'metrics.json').read_text())
-    assert results['rtr']['seam']['gap_ratio_mean'] < 1.5
+    assert results['rtr']['seam']['gap_ratio_mean'] < 3
+    paper, anchored = results['rtr_paper']['seam'], results['rtr_paper+anchor']['seam']
+    assert anchored['jerk_mean'] < 0.5 * paper['jerk_mean']
     assert results['rtr_paper']['counters']['ticks'] > 100
 
 
@@ -99,6 +108,9 @@ def test_eval_chunks_errors_are_one_line(bag, tmp_path, capsys):
     assert main(['eval', 'chunks', '--bag', str(bag), '--strategy', 'smooth',
                  '--out', str(tmp_path / 'o')]) == 2
     assert 'unknown smooth' in capsys.readouterr().err
+    assert main(['eval', 'chunks', '--bag', str(bag), '--strategy', 'rtr+vae',
+                 '--out', str(tmp_path / 'o')]) == 2
+    assert 'optionally with +anchor' in capsys.readouterr().err
     assert main(['eval', 'chunks', '--bag', str(bag), '--strategy', 'rtr_paper',
                  '--out', str(tmp_path / 'o')]) == 2
     assert 'needs an action VAE' in capsys.readouterr().err

@@ -7,15 +7,17 @@ latency statistics) are rtr_core.inference, tested without ROS. Topics:
        policy's observation contract, overridable), /rtr/executor_state (trigger)
 - out: /rtr/action_chunk (stamped with the observation time), /diagnostics
 
-Lifecycle: configure loads the policy; activate starts the inference worker; deactivate
-stops it (the executor then finishes its plan and holds).
+Lifecycle: configure loads the chunk source (parameter ``source``: rtr / openpi / plugin;
+an unreachable openpi server fails the transition, the node stays unconfigured); activate
+starts the inference worker; deactivate stops it (the executor then finishes its plan and
+holds).
 """
 
 from __future__ import annotations
 
 import rclpy
-from cv_bridge import CvBridge
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
@@ -29,12 +31,18 @@ from rtr_core.msgs import (
     MessageTypes,
     chunk_to_msg,
     executor_state_from_msg,
+    image_from_msg,
     joint_state_from_msg,
     seconds_from_time,
     wrench_from_msg,
 )
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
+
+try:  # optional: no Jazzy cv_bridge on PyPI; rtr_core's numpy conversion does rgb8/bgr8/mono8
+    from cv_bridge import CvBridge
+except ImportError:
+    CvBridge = None
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
@@ -44,10 +52,11 @@ class PolicyNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self._defaults = flatten(PolicyNodeConfig())
+        dynamic = ParameterDescriptor(dynamic_typing=True)  # lists that default to empty
         for name, value in self._defaults.items():
-            self.declare_parameter(name, value)
+            self.declare_parameter(name, value, dynamic)
         self._types = MessageTypes.from_ros_packages()
-        self._bridge = CvBridge()
+        self._bridge = CvBridge() if CvBridge is not None else None
         self._worker: InferenceWorker | None = None
         self._subs = []
 
@@ -65,7 +74,7 @@ class PolicyNode(LifecycleNode):
             self.get_logger().error(str(exc))
             return FAILURE
         cfg, t, topics = self.config, self._types, self.setup.topics
-        policy = self.setup.policy
+        policy = self.setup.source
         self._inputs = LatestInputs(policy.joint_names, self.setup.inputs)
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._chunk_pub = self.create_lifecycle_publisher(t.ActionChunk,
@@ -88,9 +97,9 @@ class PolicyNode(LifecycleNode):
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)
-        policy = self.setup.policy
+        source = self.setup.source
         self._worker = InferenceWorker(
-            lambda obs, rtc: policy.predict(obs, rtc=rtc), self._inputs, self._publish,
+            lambda obs, rtc: source.predict(obs, rtc=rtc), self._inputs, self._publish,
             self._now, stale_after=self.config.stale_after,
             trigger=self.config.trigger_config(), rtc=self.config.rtc).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
@@ -116,6 +125,8 @@ class PolicyNode(LifecycleNode):
             self._worker = None
 
     def _destroy_entities(self) -> None:
+        if hasattr(self, 'setup'):
+            self.setup.source.close()
         for sub in self._subs:
             self.destroy_subscription(sub)
         self._subs = []
@@ -128,13 +139,16 @@ class PolicyNode(LifecycleNode):
 
     def _on_image(self, msg) -> None:
         try:
-            rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
-        except Exception as exc:  # cv_bridge raises CvBridgeError and others
+            if self._bridge is None:
+                rgb = image_from_msg(msg)
+            else:
+                rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
+        except Exception as exc:  # cv_bridge raises CvBridgeError, ours MessageFormatError
             self.get_logger().warn(f'image: {exc}', throttle_duration_sec=5.0)
             return
-        height, width = self.setup.image_size
+        size = self.setup.image_size
         self._inputs.put_image(seconds_from_time(msg.header.stamp),
-                               fit_image(rgb, height, width))
+                               rgb if size is None else fit_image(rgb, *size))
 
     def _on_joint_state(self, msg) -> None:
         try:
@@ -158,7 +172,8 @@ class PolicyNode(LifecycleNode):
     def _diagnose(self) -> None:
         if self._worker is None:
             return
-        level, message, values = policy_diagnostics(self._worker.stats())
+        level, message, values = policy_diagnostics(self._worker.stats(),
+                                                    self.setup.source.stats())
         status = DiagnosticStatus(name=f'{NODE_NAME}: inference', hardware_id=NODE_NAME,
                                   level=bytes([level]), message=message,
                                   values=[KeyValue(key=k, value=v) for k, v in values])

@@ -17,7 +17,8 @@ def add_parser(sub) -> None:
                         'with it, else only anchors)')
     chunks.add_argument('--strategy', nargs='+', required=True, metavar='NAME',
                         help='sync, naive, weighted_average, temporal_ensemble, crossfade, '
-                        'rtr_paper, rtr')
+                        'anchor (the hand-over anchor alone, no VAE), rtr_paper, rtr; NAME+anchor '
+                        'adds the anchor to any of them (e.g. rtr_paper+anchor)')
     chunks.add_argument('--out', required=True, help='output folder')
     chunks.add_argument('--config', help='executor config YAML (joints, limits, boundary)')
     chunks.add_argument('--chunk-topic', default='/rtr/action_chunk')
@@ -76,14 +77,16 @@ def run_chunks(args) -> int:
     import torch
     import yaml
 
-    from rtr_core.boundary import STRATEGIES, BoundaryError
-    from rtr_core.evaluation.replay import evaluate_stream, load_stream, write_outputs
+    from rtr_core.evaluation.replay import (
+        evaluate_stream,
+        load_stream,
+        strategy_config,
+        write_outputs,
+    )
     from rtr_core.executor.config import ExecutorConfig
 
-    unknown = [s for s in args.strategy if s not in STRATEGIES]
-    if unknown:
-        raise BoundaryError(f'--strategy: unknown {", ".join(unknown)}; expected some of '
-                            f'{", ".join(STRATEGIES)}')
+    for spec in args.strategy:  # fail before reading the bag
+        strategy_config(spec, ExecutorConfig())
     torch.set_num_threads(1)
     stream = load_stream(args.bag, args.chunk_topic, args.reference_topic)
     data = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 
 #: Config fields the command sets another way (from the data, from ``--rate``, a flag).
 _DERIVED = {'action_dim', 'dt', 'progress'}
@@ -75,7 +76,14 @@ def run_vae(args) -> int:
     print(f'{result.steps} steps, {result.seconds:.1f} s of training; validation report '
           f'(data units):')
     print(result.report.table())
-    return 0
+    if result.report.learned:
+        return 0
+    print(f'rtr: error: the VAE did not learn {", ".join(result.report.unlearned)}: '
+          f'{result.report.verdict()}. Its checkpoint is {result.checkpoint}, for '
+          f'inspection only; nothing was written to {args.out}. Train longer (--steps, '
+          f'--resume), or see docs/vae.md on data whose joints are mixed differently per '
+          f'trajectory.', file=sys.stderr)
+    return 1
 
 
 def _add_policy(train_sub) -> None:

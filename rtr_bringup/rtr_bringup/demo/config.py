@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from rtr_core.boundary import STRATEGIES
-from rtr_core.config import ConfigError, load_yaml, to_dict
+from rtr_core.config import ConfigError, from_dict, load_yaml, to_dict
+from rtr_core.executor.config import BoundaryConfig
 from rtr_core.policy import PolicyConfig
 from rtr_core.vae import VAEConfig
 from rtr_training.policy import TrainPolicyConfig
@@ -103,7 +105,11 @@ class LatencyConfig:
 @dataclass(frozen=True)
 class RunConfig:
     """One configuration of the comparison: a policy, how its chunks are executed, the
-    boundary strategy and the trigger (``sync``: infer only when the chunk is done)."""
+    boundary strategy and the trigger (``sync``: infer only when the chunk is done).
+
+    ``boundary`` overrides fields of the deployed executor's ``BoundaryConfig`` for this run
+    only (e.g. ``{anchor: true}`` for ``rtr_paper`` + anchor, ``{blend_ticks: 10}``).
+    """
 
     name: str
     policy: str = 'latent_60hz'
@@ -111,8 +117,13 @@ class RunConfig:
     strategy: str = 'rtr'
     trigger: str = 'threshold'
     rtc: bool = False  # real-time chunking: guide the policy toward the previous chunk
+    boundary: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # strict: an unknown field or a wrong type names the run and the field
+        checked = from_dict(BoundaryConfig, self.boundary, f'demo run {self.name}',
+                            prefix='boundary')
+        object.__setattr__(self, 'boundary', {k: getattr(checked, k) for k in self.boundary})
         if self.policy not in POLICIES:
             raise ConfigError(f'demo run {self.name}: policy={self.policy!r}; expected one of '
                               f'{", ".join(POLICIES)}')
@@ -143,7 +154,9 @@ DEFAULT_RUNS = (
     RunConfig('weighted_average', strategy='weighted_average'),
     RunConfig('temporal_ensemble', strategy='temporal_ensemble'),
     RunConfig('rtc', strategy='naive', rtc=True),
+    RunConfig('anchor', strategy='anchor'),
     RunConfig('rtr_paper', strategy='rtr_paper'),
+    RunConfig('rtr_paper_anchor', strategy='rtr_paper', boundary={'anchor': True}),
     RunConfig('rtr', strategy='rtr'),
 )
 

@@ -7,6 +7,9 @@ to the ink, mm: time-free, so a slower run is not penalised for lagging the expe
 joint-space distance to the expert's plan at the same ticks (mrad, time-aligned). Stall is
 method.md's (commanded speed under 0.01 rad/s while the expert moves, or nothing to execute);
 idle is the part of it where the executor had nothing to execute (waiting for a chunk).
+Seam baselines are taken over the ticks that are in-chunk for every run of the same episode
+(:func:`episode_quiet`), so no strategy's own blend after a hand-over raises its baseline.
+Speed tracking is the RMS of the commanded tool-tip speed minus the expert's (mm/s).
 """
 
 from __future__ import annotations
@@ -14,20 +17,30 @@ from __future__ import annotations
 import numpy as np
 
 from rtr_core.executor.state import MODE_EXECUTING
-from rtr_core.metrics import execution_metrics, latency_stats, tracking_error
+from rtr_core.metrics import (
+    execution_metrics,
+    latency_stats,
+    quiet_ticks,
+    seam_ticks,
+    speed_tracking,
+    tracking_error,
+)
+from rtr_core.metrics.intervals import success_text
 
 from .closed_loop import EpisodeLog, executing_span
 
 #: Summary columns: (header, key in the aggregated row, format).
 COLUMNS = (
-    ('success', 'success', '{:.0%}'),
+    ('success (95% CI)', 'success_text', '{}'),
     ('deviation mm', 'deviation_mm', '{:.2f}'),
     ('joint dev. mrad', 'joint_deviation_mrad', '{:.1f}'),
+    ('speed RMS mm/s', 'speed_rms', '{:.1f}'),
     ('jerk mean rad/s^3', 'jerk_mean', '{:.1f}'),
     ('in-chunk jerk p50', 'in_chunk_jerk', '{:.1f}'),
-    ('seam gap ratio', 'seam_gap_ratio', '{:.2f}'),
-    ('seam gap mrad', 'seam_gap_mrad', '{:.2f}'),
+    ('seam jerk rad/s^3', 'seam_jerk', '{:.1f}'),
     ('seam jerk ratio', 'seam_jerk_ratio', '{:.1f}'),
+    ('seam gap mrad', 'seam_gap_mrad', '{:.2f}'),
+    ('seam gap ratio', 'seam_gap_ratio', '{:.2f}'),
     ('stall', 'stall_fraction', '{:.3f}'),
     ('longest stall s', 'longest_stall_s', '{:.2f}'),
     ('idle', 'idle_fraction', '{:.3f}'),
@@ -37,10 +50,39 @@ COLUMNS = (
 )
 
 
-def episode_metrics(log: EpisodeLog, period: float) -> dict:
+def transition_ticks(strategy: str, boundary, overlap: int) -> int:
+    """Ticks after a hand-over over which ``strategy`` blends old into new: the anchor's
+    ``blend_ticks`` (``rtr``, ``anchor``, or any strategy with ``boundary.anchor``), the
+    overlap with the previous plan for the averaging strategies, else none."""
+    ticks = 0
+    if strategy in ('rtr', 'anchor') or boundary.anchor:
+        ticks = boundary.blend_ticks
+    if strategy in ('weighted_average', 'temporal_ensemble', 'crossfade'):
+        ticks = max(ticks, overlap)
+    return ticks
+
+
+def episode_quiet(logs: list[EpisodeLog], period: float, blend: int) -> list[np.ndarray]:
+    """For the runs ``logs`` of one episode: each log's in-chunk ticks, the same ticks for all
+    (not within 3 ticks before, nor ``blend`` after, any hand-over of any of them)."""
+    ticks = [np.round(log.t / period).astype(np.int64) for log in logs]
+    first = min(int(k[0]) for k in ticks)
+    n = max(int(k[-1]) for k in ticks) - first + 1
+    quiet = quiet_ticks(n, [k[seam_ticks(log.spliced)] - first
+                            for k, log in zip(ticks, logs, strict=True)], blend=blend)
+    return [quiet[k - first] for k in ticks]
+
+
+def episode_metrics(log: EpisodeLog, period: float, quiet: np.ndarray | None = None,
+                    blend: int = 0) -> dict:
+    """Metrics of one episode; ``quiet`` (one per tick of ``log``) from :func:`episode_quiet`
+    (default: this run's own hand-overs and ``blend``)."""
     s = executing_span(log)
     m = execution_metrics(log.command[s], period, log.spliced[s], reference=log.expert[s],
-                          idle=log.mode[s] != MODE_EXECUTING)
+                          idle=log.mode[s] != MODE_EXECUTING,
+                          quiet=None if quiet is None else quiet[s], blend=blend)
+    m['speed'] = {k: 1e3 * v if k != 'relative' else v for k, v in
+                  speed_tracking(log.command_tip[s], log.expert_tip[s], period).items()}
     started = np.isfinite(log.chunk_starts)
     m['latency'] = {
         'observation_to_chunk': latency_stats(log.chunk_arrivals - log.chunk_stamps),
@@ -69,8 +111,11 @@ def summary_row(per_episode: list[dict]) -> dict[str, float]:
         values = values[np.isfinite(values)]
         return float(values.mean()) if values.size else float('nan')
 
+    successes = int(sum(bool(m['task']['success']) for m in per_episode))
     return {
         'episodes': len(per_episode),
+        'successes': successes,
+        'success_text': success_text(successes, len(per_episode)),
         'success': mean('task', 'success'),
         'deviation_mm': mean('task', 'deviation_mean_mm'),
         'joint_deviation_mrad': 1e3 * mean('deviation', 'mean'),
@@ -79,7 +124,10 @@ def summary_row(per_episode: list[dict]) -> dict[str, float]:
         'in_chunk_jerk': mean('seam', 'in_chunk_jerk_p50'),
         'seam_gap_ratio': mean('seam', 'gap_ratio_mean'),
         'seam_gap_mrad': 1e3 * mean('seam', 'gap_mean'),
+        'seam_jerk': mean('seam', 'jerk_mean'),
         'seam_jerk_ratio': mean('seam', 'jerk_ratio_mean'),
+        'speed_rms': mean('speed', 'rms'),
+        'speed_relative': mean('speed', 'relative'),
         'stall_fraction': mean('stall', 'stall_fraction'),
         'longest_stall_s': mean('stall', 'longest_stall_s'),
         'idle_fraction': mean('idle', 'fraction'),
@@ -99,6 +147,9 @@ def summary_table(rows: dict[str, dict[str, float]]) -> str:
         cells = []
         for _, key, fmt in COLUMNS:
             v = row.get(key)
-            cells.append('n/a' if v is None or not np.isfinite(v) else fmt.format(v))
+            if isinstance(v, str):
+                cells.append(v)
+            else:
+                cells.append('n/a' if v is None or not np.isfinite(v) else fmt.format(v))
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'

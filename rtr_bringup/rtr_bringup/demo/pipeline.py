@@ -31,7 +31,13 @@ from . import report
 from .artifacts import Artifacts, prepare, record, record_config
 from .closed_loop import ClosedLoop
 from .config import DemoConfig
-from .metrics import episode_metrics, summary_row, summary_table
+from .metrics import (
+    episode_metrics,
+    episode_quiet,
+    summary_row,
+    summary_table,
+    transition_ticks,
+)
 
 OPEN_LOOP_POLICIES = (('latent_60hz', 'none'), ('action_60hz', 'none'),
                       ('action_15hz', 'cubic'), ('action_15hz', 'linear'))
@@ -46,12 +52,16 @@ def _eval_seeds(config: DemoConfig) -> list[int]:
 def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
                     log: Callable[[str], None] = print) -> tuple[dict, dict, dict]:
     """Every configuration on every held-out episode: (summary rows, per-episode metrics,
-    the first episode's log per run, for the figures)."""
+    the first episode's log per run, for the figures).
+
+    Seam baselines need every run of an episode (the ticks in-chunk for all of them), so the
+    metrics are computed once all runs are done."""
     from rtr_sim.runner import SimRunner
 
     from .artifacts import task_config
 
-    rows, per_run, first = {}, {}, {}
+    logs: dict[str, list] = {}
+    blend, period = 0, 1.0 / 60.0
     seeds = _eval_seeds(config)
     with torch_threads(1), SimRunner(config.data.task, record_config(config, 0).runner,
                                       task_config(config)) as sim:
@@ -60,21 +70,31 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
             shutil.rmtree(run_dir / 'bags' / run.name, ignore_errors=True)  # a rerun
             loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
                               vae=artifacts.vae)
-            metrics = []
-            for i, seed in enumerate(seeds):
-                bag = run_dir / 'bags' / run.name / f'{config.data.task}_{i:04d}'
-                episode = loop.episode(seed, bag)
-                metrics.append(episode_metrics(episode, loop.period))
-                if i == 0:
-                    first[run.name] = episode
-            rows[run.name] = summary_row(metrics)
-            per_run[run.name] = metrics
-            r = rows[run.name]
-            log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} '
-                f's: success {r["success"]:.0%}, deviation {r["deviation_mm"]:.2f} mm, '
-                f'jerk {r["jerk_mean"]:.0f}, seam gap ratio {r["seam_gap_ratio"]:.2f}, '
-                f'stall {r["stall_fraction"]:.3f}')
+            period = loop.period
+            blend = max(blend, transition_ticks(run.strategy, loop.executor.config.boundary,
+                                                _overlap(config, period)))
+            logs[run.name] = [loop.episode(seed, run_dir / 'bags' / run.name /
+                                           f'{config.data.task}_{i:04d}')
+                              for i, seed in enumerate(seeds)]
+            log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} s')
+    per_run: dict[str, list[dict]] = {name: [] for name in logs}
+    for i in range(len(seeds)):
+        episode = [runs[i] for runs in logs.values()]
+        for name, quiet in zip(logs, episode_quiet(episode, period, blend), strict=True):
+            per_run[name].append(episode_metrics(logs[name][i], period, quiet))
+    rows = {name: summary_row(metrics) for name, metrics in per_run.items()}
+    for name, r in rows.items():
+        log(f'  {name:18s} success {r["success_text"]}, deviation {r["deviation_mm"]:.2f} mm, '
+            f'speed RMS {r["speed_rms"]:.0f} mm/s, seam jerk {r["seam_jerk"]:.0f} rad/s^3, '
+            f'stall {r["stall_fraction"]:.3f}')
+    first = {name: episodes[0] for name, episodes in logs.items()}
     return rows, per_run, first
+
+
+def _overlap(config: DemoConfig, period: float) -> int:
+    """The longest overlap of a new chunk with the plan it replaces, in ticks: the plan left
+    when inference is triggered, less the shortest latency."""
+    return max(0, config.trigger_threshold - int(np.floor(config.latency.low / period)))
 
 
 def run_open_loop(config: DemoConfig, artifacts: Artifacts, bags: Path, out: Path) -> str:
@@ -152,18 +172,20 @@ def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool =
         'Traced shapes: ink (blue) over the shape to write (grey), first held-out episode.':
             report.plot_traced(first, run_dir / 'traced.png').name,
     }
-    key = [n for n in ('15hz_stop_and_go', 'latent_60hz', 'naive', 'rtr') if n in first]
+    key = [n for n in ('15hz_stop_and_go', 'latent_60hz', 'naive', 'anchor', 'rtr')
+           if n in first]
     if key:
         mid = 0.5 * first[key[0]].duration
-        figures['The same, four runs over 3 s: 15 Hz stop-and-go, latent 60 Hz executed '
+        figures['The same, over 3 s: 15 Hz stop-and-go, latent 60 Hz executed '
                 'synchronously (it waits for every chunk), and the same latent policy under '
-                'asynchronous inference with naive switching and with rtr.'] = report.plot_speed(
+                'asynchronous inference with naive switching, the hand-over anchor alone and '
+                'rtr.'] = report.plot_speed(
             {n: first[n] for n in key}, run_dir / 'overview.png', (mid - 1.5, mid + 1.5)).name
     timings['report'] = time.perf_counter() - t0
     timings['total'] = time.perf_counter() - t_start
     notes = _notes(config, artifacts, timings)
     md = report.report_markdown(f'rtr demo: {config.name}', rows, checks, text, figures, notes,
-                                open_loop=open_loop)
+                                open_loop=open_loop, paired=report.paired_table(per_run))
     write_text(run_dir / 'report.md', md)
     write_text(run_dir / 'summary.md', summary_table(rows))
     write_text(run_dir / 'summary.json', json.dumps(
@@ -173,6 +195,7 @@ def run_demo(config: DemoConfig, retrain: bool = False, save_checkpoints: bool =
         indent=2, sort_keys=True, default=_json))
     log('')
     log(summary_table(rows))
+    log(report.paired_table(per_run))
     for name, met, numbers in checks:
         log(f'{ {True: "met", False: "NOT MET", None: "n/a"}[met]:8s} {name}: {numbers}')
     log(f'\nwrote {run_dir / "report.md"} ({timings["total"]:.0f} s)')

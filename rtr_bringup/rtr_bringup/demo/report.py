@@ -10,10 +10,29 @@ from pathlib import Path
 import numpy as np
 
 from rtr_core.evaluation.plots import _pyplot, _save
+from rtr_core.metrics.intervals import paired_difference, success_text
 
 from .metrics import summary_table
 
 INK_FORCE = 0.1  # N: the pen writes (as the write task scores it)
+
+DEFINITIONS = (
+    '*success*: successful episodes with the 95% Wilson interval of the rate. *deviation*: the '
+    'task\'s mean shape-to-ink distance; *joint dev.*: distance to the expert\'s joint plan at '
+    'the same time. *speed RMS*: RMS of the commanded tool-tip speed minus the expert\'s. '
+    '*jerk mean* over the episode; *in-chunk jerk p50* over the ticks that are in-chunk for '
+    'every run of the episode (not within 3 ticks before nor within the longest blend after '
+    'any run\'s hand-over), the same ticks for all runs. *seam jerk*: the largest jerk within '
+    '3 ticks of a hand-over (absolute) and over the in-chunk jerk p50 (*ratio*). *seam gap*: '
+    'the hand-over step minus the step before it, |p_s - 2 p_(s-1) + p_(s-2)| (0 for steady '
+    'motion, J for a jump J); its ratio is over the same second difference on the in-chunk '
+    'ticks. n/a: too few in-chunk ticks for a baseline.')
+PAIRED_TEXT = (
+    'Each cell: mean over the held-out episodes of (first run - second run), with the 95% '
+    'bootstrap interval of that mean over the paired episodes (the same seeds); *better* or '
+    '*worse* only when the interval excludes 0 (lower is better except success). `anchor` '
+    'is the hand-over anchor alone (no VAE); `rtr_paper_anchor` is the seed\'s RTR with the '
+    'same anchor; `rtr` refines through the VAE and anchors.')
 
 
 def _get(rows, name, key):
@@ -21,23 +40,61 @@ def _get(rows, name, key):
     return float('nan') if row is None else row.get(key, float('nan'))
 
 
-def paired_difference(a: list[float], b: list[float], samples: int = 10000,
-                      seed: int = 0) -> tuple[float, float, float]:
-    """Mean of ``a - b`` over paired episodes (the same held-out seeds) and its 95% bootstrap
-    confidence interval: how far apart two runs really are, given the episode-to-episode
-    spread of a learned policy."""
-    d = np.asarray(a, float) - np.asarray(b, float)
-    if d.size == 0:
-        return float('nan'), float('nan'), float('nan')
-    idx = np.random.default_rng(seed).integers(0, d.size, (samples, d.size))
-    means = d[idx].mean(axis=1)
-    return float(d.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+#: Per-episode metrics compared run against run: (label, path in episode metrics, scale).
+PAIRED = (
+    ('task deviation mm', ('task', 'deviation_mean_mm'), 1.0),
+    ('joint deviation mrad', ('deviation', 'mean'), 1e3),
+    ('speed RMS mm/s', ('speed', 'rms'), 1.0),
+    ('jerk mean rad/s^3', ('jerk', 'mean'), 1.0),
+    ('seam jerk rad/s^3', ('seam', 'jerk_mean'), 1.0),
+    ('seam gap mrad', ('seam', 'gap_mean'), 1e3),
+    ('success (episodes)', ('task', 'success'), 1.0),
+)
+#: What the VAE adds: (run with the VAE, the same without it).
+ABLATIONS = (('rtr', 'anchor'), ('rtr_paper_anchor', 'anchor'), ('rtr', 'rtr_paper_anchor'))
+
+
+def episode_values(per_episode: dict | None, name: str, path=('task', 'deviation_mean_mm'),
+                   scale: float = 1.0) -> list[float]:
+    """One metric of every held-out episode of run ``name`` (empty when not run)."""
+    if not per_episode or name not in per_episode:
+        return []
+    out = []
+    for m in per_episode[name]:
+        v = m
+        for key in path:
+            v = v[key]
+        out.append(scale * float(v))
+    return out
 
 
 def _episode_values(per_episode: dict | None, name: str) -> list[float]:
-    if not per_episode or name not in per_episode:
-        return []
-    return [e['task']['deviation_mean_mm'] for e in per_episode[name]]
+    return episode_values(per_episode, name)
+
+
+def paired_table(per_episode: dict[str, list[dict]], pairs=ABLATIONS) -> str:
+    """Markdown: for each pair (a, b) and metric, mean of a - b over the episodes with its
+    paired 95% bootstrap interval, and whether the interval excludes 0. Every metric is lower
+    = better except success."""
+    pairs = [(a, b) for a, b in pairs if a in per_episode and b in per_episode]
+    if not pairs:
+        return ''
+    head = '| metric | ' + ' | '.join(f'{a} - {b}' for a, b in pairs) + ' |'
+    lines = [head, '|' + '---|' * (len(pairs) + 1)]
+    for label, path, scale in PAIRED:
+        cells = []
+        for a, b in pairs:
+            mean, lo, hi = paired_difference(episode_values(per_episode, a, path, scale),
+                                             episode_values(per_episode, b, path, scale))
+            if not np.isfinite(mean):
+                cells.append('n/a')
+                continue
+            up = path[-1] == 'success'
+            verdict = ('better' if (lo > 0 if up else hi < 0) else
+                       'worse' if (hi < 0 if up else lo > 0) else 'no difference resolved')
+            cells.append(f'{mean:+.2f} [{lo:+.2f}, {hi:+.2f}] {verdict}')
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
 
 
 def check_targets(rows: dict[str, dict], async_runs: list[str],
@@ -76,14 +133,19 @@ def check_targets(rows: dict[str, dict], async_runs: list[str],
                     f'runs: {ref}'))
     if 'rtr' in async_runs and len(async_runs) > 1:
         others = [n for n in async_runs if n != 'rtr']
-        episodes = max(1, min(int(_get(rows, n, 'episodes')) for n in async_runs))
-        for key, label, unit in (('seam_gap_mrad', 'absolute seam gap', ' mrad'),
-                                 ('seam_gap_ratio', 'seam gap ratio', '')):
+        for key, path, label, unit in (
+                ('seam_jerk', ('seam', 'jerk_mean'), 'absolute seam jerk', ' rad/s^3'),
+                ('seam_gap_mrad', ('seam', 'gap_mean'), 'seam gap', ' mrad')):
             best = min(others, key=lambda n: _get(rows, n, key))
             mine, theirs = _get(rows, 'rtr', key), _get(rows, best, key)
+            scale = 1e3 if key == 'seam_gap_mrad' else 1.0
+            mean, lo, hi = paired_difference(episode_values(per_episode, 'rtr', path, scale),
+                                             episode_values(per_episode, best, path, scale))
+            ci = (f'; paired rtr - {best} = {mean:+.2f}, 95% CI [{lo:+.2f}, {hi:+.2f}]'
+                  if np.isfinite(mean) else '')
             out.append((f'rtr has the smallest {label} among the async strategies',
                         bool(mine < theirs), f'rtr {mine:.2f}{unit}, next best {best} '
-                        f'{theirs:.2f}{unit}'))
+                        f'{theirs:.2f}{unit}{ci}'))
         # the issue's target: the task's own deviation (shape to ink) and success
         best = min(others, key=lambda n: _get(rows, n, 'deviation_mm'))
         mine, theirs = _get(rows, 'rtr', 'deviation_mm'), _get(rows, best, 'deviation_mm')
@@ -94,12 +156,22 @@ def check_targets(rows: dict[str, dict], async_runs: list[str],
         if np.isfinite(mean):
             parts.append(f'paired over the episodes rtr - {best} = {mean:+.2f} mm, '
                          f'95% CI [{lo:+.2f}, {hi:+.2f}]')
+        # success is compared by counts with intervals, never by ranking point estimates
         top = max(others, key=lambda n: _get(rows, n, 'success'))
-        ok &= _get(rows, 'rtr', 'success') >= _get(rows, top, 'success') - 1.0 / episodes
-        parts.append(f'success rtr {_get(rows, "rtr", "success"):.0%} vs best other '
-                     f'{_get(rows, top, "success"):.0%} ({top})')
+        path = ('task', 'success')
+        mean, lo, hi = paired_difference(episode_values(per_episode, 'rtr', path),
+                                         episode_values(per_episode, top, path))
+        if np.isfinite(mean):
+            ok &= hi >= 0  # not worse beyond the episodes' spread
+        else:
+            episodes = max(1, int(_get(rows, 'rtr', 'episodes')))
+            ok &= _get(rows, 'rtr', 'success') >= _get(rows, top, 'success') - 1.0 / episodes
+        parts.append(f'success rtr {rows["rtr"].get("success_text", "n/a")} vs most '
+                     f'successful other {rows[top].get("success_text", "n/a")} ({top})' +
+                     (f', paired difference {mean:+.2f} [{lo:+.2f}, {hi:+.2f}]'
+                      if np.isfinite(mean) else ''))
         out.append(('rtr at comparable task deviation (within 10% of the best other async '
-                    'strategy) and success (at most one episode fewer)', bool(ok),
+                    'strategy) and success (not fewer beyond the 95% interval)', bool(ok),
                     '; '.join(parts)))
         # stricter, ours: the distance to the expert's joint plan at the same time, which
         # also counts pace (a shape traced well but late scores worse here)
@@ -115,15 +187,14 @@ def check_targets(rows: dict[str, dict], async_runs: list[str],
 def paragraph(rows: dict[str, dict], checks, async_runs: list[str]) -> str:
     """A short reading of the numbers (every figure quoted is from ``rows``)."""
     parts = []
-    best = max(rows, key=lambda n: (rows[n]['success'], -rows[n]['deviation_mm']))
-    low, high = (f(r['success'] for r in rows.values()) for f in (min, max))
-    if high == low:
-        parts.append(f'Every configuration has the same task success ({low:.0%}); the closest '
-                     f'tracing is {best}\'s ({rows[best]["deviation_mm"]:.2f} mm mean '
-                     f'shape-to-ink distance).')
-    else:
-        parts.append(f'Task success ranges from {low:.0%} to {high:.0%} ({best} best, '
-                     f'{rows[best]["deviation_mm"]:.2f} mm mean shape-to-ink distance).')
+    best = min(rows, key=lambda n: rows[n]['deviation_mm'])
+    counts = sorted({r.get('successes', 0) for r in rows.values()})
+    n = max(int(r['episodes']) for r in rows.values())
+    parts.append(f'Successful episodes range from {counts[0]}/{n} to {counts[-1]}/{n} '
+                 f'({success_text(counts[-1], n)} at most, 95% Wilson interval): at this '
+                 f'number of episodes, counts a few apart cannot be ranked. The closest tracing '
+                 f'is {best}\'s ({rows[best]["deviation_mm"]:.2f} mm mean shape-to-ink '
+                 f'distance).')
     sync = [n for n in rows if n not in async_runs]
     if sync:
         smooth = min(sync, key=lambda n: rows[n]['jerk_mean'])
@@ -135,22 +206,16 @@ def paragraph(rows: dict[str, dict], checks, async_runs: list[str]) -> str:
                      f'{max(rows[n]["stall_fraction"] for n in sync):.0%} of the time while the '
                      f'policy thinks.')
     if async_runs:
-        gaps = sorted(async_runs, key=lambda n: rows[n]['seam_gap_ratio'])
-        parts.append(f'Under asynchronous inference ({rows[gaps[0]]["latency_obs_to_chunk"]:.2f}'
+        seams = sorted(async_runs, key=lambda n: rows[n]['seam_jerk'])
+        speed = sorted(async_runs, key=lambda n: rows[n]['speed_rms'])
+        parts.append(f'Under asynchronous inference ({rows[seams[0]]["latency_obs_to_chunk"]:.2f}'
                      f' s median latency) the robot keeps moving (stall at most '
-                     f'{max(rows[n]["stall_fraction"] for n in async_runs):.1%}); seam gap '
-                     f'ratios run from {rows[gaps[0]]["seam_gap_ratio"]:.2f} ({gaps[0]}) to '
-                     f'{rows[gaps[-1]]["seam_gap_ratio"]:.2f} ({gaps[-1]}), where 1.0 means a '
-                     f'hand-over step no larger than the steps around it.')
-        if 'rtr' in async_runs and 'naive' in async_runs:
-            n, r = rows['naive'], rows['rtr']
-            parts.append(
-                f'The executor\'s acceleration limits spread a jump over several ticks, so the '
-                f'ratio alone understates seams: naive\'s hand-overs move '
-                f'{n["seam_gap_mrad"]:.1f} mrad in a tick with {n["seam_jerk_ratio"]:.0f}x the '
-                f'in-chunk jerk around them, rtr\'s {r["seam_gap_mrad"]:.1f} mrad with '
-                f'{r["seam_jerk_ratio"]:.1f}x (jerk mean {n["jerk_mean"]:.0f} vs '
-                f'{r["jerk_mean"]:.0f} rad/s^3).')
+                     f'{max(rows[n]["stall_fraction"] for n in async_runs):.1%}); the jerk at '
+                     f'hand-overs runs from {rows[seams[0]]["seam_jerk"]:.0f} rad/s^3 '
+                     f'({seams[0]}) to {rows[seams[-1]]["seam_jerk"]:.0f} ({seams[-1]}), and the '
+                     f'commanded tip speed misses the expert\'s by '
+                     f'{rows[speed[0]]["speed_rms"]:.0f} ({speed[0]}) to '
+                     f'{rows[speed[-1]]["speed_rms"]:.0f} mm/s RMS ({speed[-1]}).')
     missed = [c for c in checks if c[1] is False]
     if missed:
         parts.append('Not met in this run: ' + '; '.join(f'{c[0]} ({c[2]})' for c in missed)
@@ -249,12 +314,16 @@ def plot_traced(logs: dict, path: Path) -> Path:
 
 
 def report_markdown(title: str, rows: dict, checks, text: str, figures: dict[str, str],
-                    notes: list[str], open_loop: str = '', real_time: str = '') -> str:
+                    notes: list[str], open_loop: str = '', real_time: str = '',
+                    paired: str = '') -> str:
     lines = [f'# {title}', '', text, '', '## Summary (means over the held-out episodes)', '',
-             summary_table(rows), '', '## Targets', '']
+             summary_table(rows), '', DEFINITIONS, '', '## Targets', '']
     for name, met, numbers in checks:
         mark = {True: 'met', False: 'NOT met', None: 'not measured'}[met]
         lines.append(f'- **{mark}**: {name}: {numbers}')
+    if paired:
+        lines += ['', '## What the VAE adds over the hand-over anchor', '', PAIRED_TEXT, '',
+                  paired]
     lines += ['', '## Figures', '']
     for caption, file in figures.items():
         lines += [f'![{caption}]({file})', '', f'*{caption}*', '']

@@ -2,11 +2,12 @@
 
 Every strategy is one object behind :class:`BoundaryStrategy`, chosen by name::
 
-    strategy = make_strategy('rtr', BoundaryConfig(), vae=Refiner(vae, joint_names))
+    strategy = make_strategy('rtr', BoundaryConfig(), refiner=Refiner(action_vae, joint_names))
 """
 
 from __future__ import annotations
 
+from .anchor import AnchorStrategy
 from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 from .crossfade import CrossfadeStrategy
 from .naive import NaiveStrategy
@@ -20,16 +21,16 @@ from .weighted_average import PRESETS, WeightedAverageStrategy
 STRATEGIES: dict[str, type[BoundaryStrategy]] = {
     cls.name: cls
     for cls in (SyncStrategy, NaiveStrategy, WeightedAverageStrategy, TemporalEnsembleStrategy,
-                CrossfadeStrategy, RTRPaperStrategy, RTRStrategy)
+                CrossfadeStrategy, AnchorStrategy, RTRPaperStrategy, RTRStrategy)
 }
 
 
-def make_strategy(name: str, config=None, vae=None) -> BoundaryStrategy:
-    """The strategy called ``name``; ``vae`` is a :class:`Refiner` (or None)."""
+def make_strategy(name: str, config=None, refiner: Refiner | None = None) -> BoundaryStrategy:
+    """The strategy called ``name``; ``refiner`` wraps the action VAE (or None)."""
     if name not in STRATEGIES:
         raise BoundaryError(f'unknown boundary strategy {name!r}; expected one of '
                             f'{", ".join(STRATEGIES)}')
-    return STRATEGIES[name](config, vae)
+    return STRATEGIES[name](config, refiner)
 
 
 __all__ = ['PRESETS', 'STRATEGIES', 'BoundaryContext', 'BoundaryError', 'BoundaryStrategy',

@@ -6,6 +6,11 @@ with exactly that residual and decays to zero, with zero slope and curvature, ov
 ``blend`` ticks is added to the plan. The result continues x in position, velocity and
 acceleration at the hand-over and equals P after the blend, so the seam has no step and
 no jerk spike whatever the plan was.
+
+:class:`AnchorStrategy` (``anchor``) is that correction alone on the fresh chunk, without any
+VAE: what a roboticist would do to hide seams, and the ablation every VAE-based strategy is
+measured against. ``BoundaryConfig.anchor`` applies the same correction to the plans of any
+other strategy (e.g. ``rtr_paper`` + anchor).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import functools
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
+from .base import BoundaryContext, BoundaryStrategy
 
 
 @functools.lru_cache(maxsize=8)
@@ -68,3 +74,15 @@ def anchor(plan: Plan, tick: int, executed: np.ndarray, blend: int) -> Plan:
     out = rest.positions.copy()
     out[:m] += _basis(blend)[:, :m].T @ e
     return Plan(rest.first_tick, out, rest.chunk_id)
+
+
+class AnchorStrategy(BoundaryStrategy):
+    """``anchor``: drop the stale actions, switch to the new chunk and anchor it at the
+    hand-over (no VAE)."""
+
+    name = 'anchor'
+
+    def merge(self, ctx: BoundaryContext) -> Plan | None:
+        fresh = ctx.new_fresh
+        return None if fresh is None else Plan(fresh.first_tick, fresh.positions,
+                                               fresh.chunk_id, anchor=True)

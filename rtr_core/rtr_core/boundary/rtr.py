@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.timeline import Plan
-from .anchor import _basis
-from .base import BoundaryContext, BoundaryStrategy
+from ..timeline import Plan
+from .anchor import AnchorStrategy, _basis
+from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 
 
 def _fade_out(n: int, start: int) -> np.ndarray:
@@ -38,13 +38,27 @@ def _fade_out(n: int, start: int) -> np.ndarray:
 class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
 
+    def __init__(self, config=None, refiner=None):
+        super().__init__(config, refiner)
+        if refiner is None or not self.config.refine:
+            return
+        c = self.config
+        h = refiner.horizon
+        if c.lookback_ticks + c.reuse_margin + c.blend_ticks > h:
+            # the VAE's correction fades out over blend_ticks after the reused ticks, inside
+            # the window: without that room the hand-over is refined towards little or none of
+            # the new chunk (lookback 36 of 48: jerk p95 x8; >= H: 0.58 rad errors or every
+            # chunk rejected; docs/benchmarks.md)
+            raise BoundaryError(f'executor boundary.lookback_ticks + reuse_margin + '
+                                f'blend_ticks: expected at most the action VAE horizon {h}, got '
+                                f'{c.lookback_ticks} + {c.reuse_margin} + {c.blend_ticks}')
+
     def merge(self, ctx: BoundaryContext) -> Plan | None:
-        fresh = ctx.new_fresh
-        if fresh is None:
+        if ctx.new_fresh is None:
             return None
-        if self.vae is None or not self.config.refine:
-            return Plan(fresh.first_tick, fresh.positions, fresh.chunk_id, anchor=True)
-        h = self.vae.horizon
+        if self.refiner is None or not self.config.refine:
+            return AnchorStrategy.merge(self, ctx)
+        h = self.refiner.horizon
         new = ctx.new
         splice = ctx.splice_tick
         # the splice sits `lookback` ticks into the window, away from the VAE's edge, unless
@@ -63,7 +77,7 @@ class RTRStrategy(BoundaryStrategy):
             planned, rows = ctx.current.window(max(splice, w0), reuse_end - 1)
             window[planned - w0] = rows
         if self.config.residual:
-            both = self.vae.reconstruct(np.stack([window, fresh_window]))
+            both = self.refiner.reconstruct(np.stack([window, fresh_window]))
             # Nothing is reused after the hand-over: fade the correction out before the
             # window ends, where the VAE's edge error would leave the plan off the new chunk.
             reused = reuse_end - w0
@@ -71,7 +85,7 @@ class RTRStrategy(BoundaryStrategy):
                             max(reused, h - 1 - self.config.blend_ticks))
             refined = fresh_window + (both[0] - both[1]) * _fade_out(h, fade_from)
         else:
-            refined = self.vae.reconstruct(window)
+            refined = self.refiner.reconstruct(window)
         if new.last_tick > ticks[-1]:  # the chunk goes on: continue it from the window end
             rest = new.positions[ticks[-1] + 1 - new.first_tick:].copy()
             blend = min(self.config.blend_ticks, rest.shape[0])

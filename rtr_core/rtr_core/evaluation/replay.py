@@ -19,9 +19,9 @@ from ..bag import BagError, BagReader
 from ..executor.config import ExecutorConfig
 from ..executor.executor import ChunkExecutor, Reception
 from ..executor.state import MODE_EXECUTING
-from ..executor.timeline import tick_of
-from ..metrics import execution_metrics, latency_stats
+from ..metrics import execution_metrics, latency_stats, quiet_ticks, seam_ticks
 from ..msgs import MessageFormatError, chunk_from_msg, joint_state_from_msg
+from ..timeline import tick_of
 from .chunk_stream import CHUNK_TOPIC, REFERENCE_TOPIC, RecordedChunk
 
 
@@ -88,13 +88,26 @@ def load_stream(path: str | Path, chunk_topic: str = CHUNK_TOPIC,
     return RecordedStream(chunks, names, np.asarray(ref_t), q)
 
 
+def strategy_config(spec: str, config: ExecutorConfig) -> ExecutorConfig:
+    """``config`` running strategy ``spec``: a strategy name, or ``NAME+anchor`` for that
+    strategy with the hand-over anchor (``BoundaryConfig.anchor``), e.g. ``rtr_paper+anchor``."""
+    from ..boundary import STRATEGIES, BoundaryError
+
+    name, plus, extra = spec.partition('+')
+    if name not in STRATEGIES or (plus and extra != 'anchor'):
+        raise BoundaryError(f'strategy: unknown {spec}; expected one of '
+                            f'{", ".join(STRATEGIES)}, optionally with +anchor (e.g. '
+                            f'rtr_paper+anchor)')
+    boundary = dataclasses.replace(config.boundary, anchor=True) if plus else config.boundary
+    return dataclasses.replace(config, strategy=name, boundary=boundary)
+
+
 def replay(stream: RecordedStream, strategy: str, config: ExecutorConfig | None = None,
-           vae=None, tail: float = 0.0) -> Trace:
-    """Run ``strategy`` over the stream; ticks from the first arrival to the end of the last
-    chunk (plus ``tail`` seconds)."""
-    cfg = config or ExecutorConfig(joint_names=stream.joint_names)
-    cfg = dataclasses.replace(cfg, strategy=strategy)
-    ex = ChunkExecutor(cfg, vae=vae)
+           action_vae=None, tail: float = 0.0) -> Trace:
+    """Run ``strategy`` (see :func:`strategy_config`) over the stream; ticks from the first
+    arrival to the end of the last chunk (plus ``tail`` seconds)."""
+    cfg = strategy_config(strategy, config or ExecutorConfig(joint_names=stream.joint_names))
+    ex = ChunkExecutor(cfg, action_vae=action_vae)
     period = cfg.control_period
     chunks = sorted(stream.chunks, key=lambda c: c.arrival)
     last_end = max(c.chunk.start_time + (c.chunk.horizon - 1) * c.chunk.dt for c in chunks)
@@ -122,11 +135,13 @@ def replay(stream: RecordedStream, strategy: str, config: ExecutorConfig | None 
         np.array([rc.prepare_seconds for _, rc in receptions if rc.accepted]))
 
 
-def trace_metrics(trace: Trace, stream: RecordedStream, period: float) -> dict:
-    """:func:`rtr_core.metrics.execution_metrics` of a trace plus its latencies and counters."""
+def trace_metrics(trace: Trace, stream: RecordedStream, period: float,
+                  quiet: np.ndarray | None = None, blend: int = 0) -> dict:
+    """:func:`rtr_core.metrics.execution_metrics` of a trace plus its latencies and counters;
+    ``quiet`` (one per tick of the trace) from :func:`common_quiet`."""
     ref = stream.reference_at(trace.t)
     out = execution_metrics(trace.positions, period, trace.spliced, reference=ref,
-                            idle=trace.mode != MODE_EXECUTING)
+                            idle=trace.mode != MODE_EXECUTING, quiet=quiet, blend=blend)
     stamps = {rc.chunk.chunk_id: rc.chunk.stamp for rc in stream.chunks}
     accepted = [(t, r) for t, r in trace.receptions if r.accepted]
     started = {}
@@ -153,9 +168,10 @@ TABLE_COLUMNS = (
     ('jerk mean', ('jerk', 'mean'), '{:.1f}'),
     ('jerk p95', ('jerk', 'p95'), '{:.1f}'),
     ('jerk max', ('jerk', 'max'), '{:.1f}'),
-    ('seam gap ratio', ('seam', 'gap_ratio_mean'), '{:.2f}'),
-    ('seam gap', ('seam', 'gap_mean'), '{:.4f}'),
+    ('seam jerk', ('seam', 'jerk_mean'), '{:.1f}'),
     ('seam jerk ratio', ('seam', 'jerk_ratio_mean'), '{:.1f}'),
+    ('seam gap', ('seam', 'gap_mean'), '{:.5f}'),
+    ('seam gap ratio', ('seam', 'gap_ratio_mean'), '{:.2f}'),
     ('stall', ('stall', 'stall_fraction'), '{:.3f}'),
     ('longest stall s', ('stall', 'longest_stall_s'), '{:.2f}'),
     ('clamped', ('counters', 'clamped_ticks'), '{:d}'),
@@ -173,18 +189,33 @@ def metrics_table(results: dict[str, dict]) -> str:
             value = m
             for key in path:
                 value = value.get(key) if isinstance(value, dict) else None
-            cells.append('n/a' if value is None else fmt.format(value))
+            ok = value is not None and (isinstance(value, int) or np.isfinite(value))
+            cells.append(fmt.format(value) if ok else 'n/a')
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
 def evaluate_stream(stream: RecordedStream, strategies, config: ExecutorConfig | None = None,
-                    vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
+                    action_vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
+    """Every strategy over the stream, metrics with seam baselines over the ticks that are
+    in-chunk for all of them (away from every strategy's hand-overs and the anchor's blend)."""
     cfg = config or ExecutorConfig(joint_names=stream.joint_names)
-    traces = {name: replay(stream, name, cfg, vae) for name in strategies}
-    results = {name: trace_metrics(tr, stream, cfg.control_period)
-               for name, tr in traces.items()}
+    traces = {name: replay(stream, name, cfg, action_vae) for name in strategies}
+    quiet = common_quiet(list(traces.values()), cfg.control_period, cfg.boundary.blend_ticks)
+    results = {name: trace_metrics(tr, stream, cfg.control_period, q)
+               for (name, tr), q in zip(traces.items(), quiet, strict=True)}
     return results, traces
+
+
+def common_quiet(traces: list[Trace], period: float, blend: int) -> list[np.ndarray]:
+    """Per trace, its ticks that are in-chunk for every trace (:func:`quiet_ticks` over all
+    their hand-overs on the shared tick grid)."""
+    ticks = [np.round(tr.t / period).astype(np.int64) for tr in traces]
+    first = min(int(k[0]) for k in ticks)
+    n = max(int(k[-1]) for k in ticks) - first + 1
+    quiet = quiet_ticks(n, [k[seam_ticks(tr.spliced)] - first
+                            for k, tr in zip(ticks, traces, strict=True)], blend=blend)
+    return [quiet[k - first] for k in ticks]
 
 
 def write_outputs(out_dir: str | Path, stream: RecordedStream, results: dict[str, dict],
@@ -199,7 +230,10 @@ def write_outputs(out_dir: str | Path, stream: RecordedStream, results: dict[str
     out.mkdir(parents=True, exist_ok=True)
     written = []
     md = (f'# {title or "Chunk stream replay"}\n\n' + metrics_table(results) +
-          '\nUnits: joint units (rad); jerk in units/s^3; seam gap ratio 1.0 = invisible.\n')
+          '\nUnits: joint units (rad); jerk in units/s^3. Seam jerk: the largest jerk within 3 '
+          'ticks of a hand-over; seam gap: |p_s - 2 p_(s-1) + p_(s-2)| at the hand-over (0 for '
+          'steady motion); ratios over the same quantity on the ticks that are in-chunk for '
+          'every strategy (away from all hand-overs and the anchor\'s blend); n/a: too few.\n')
     write_text(out / 'metrics.md', md)
     write_text(out / 'metrics.json', json.dumps(results, indent=2, sort_keys=True))
     written += [out / 'metrics.md', out / 'metrics.json']

@@ -22,11 +22,11 @@ from ..boundary import BoundaryError, BoundaryStrategy, Refiner, make_strategy
 from ..boundary.anchor import anchor
 from ..boundary.base import BoundaryContext
 from ..chunk import Chunk
+from ..timeline import History, Plan, chunk_to_plan, tick_of
 from ..trajectory import TrajectoryWindow
 from .config import ExecutorConfig
 from .safety import Command, SafetyFilter
 from .state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE, ExecutorState
-from .timeline import History, Plan, chunk_to_plan, tick_of
 from .trigger import Trigger
 from .validation import KINDS, check_chunk, check_timing
 
@@ -60,18 +60,23 @@ class TickResult:
     planned_actions_left: int
     inference_requested: bool
     window: TrajectoryWindow | None = None
+    # False when the call fell in the tick already executed (the same result again): a loop
+    # paced by the wall clock on a slower simulated clock sends only new ticks
+    new: bool = True
 
 
 class ChunkExecutor:
     def __init__(self, config: ExecutorConfig | None = None,
-                 strategy: str | BoundaryStrategy | None = None, vae=None):
+                 strategy: str | BoundaryStrategy | None = None, action_vae=None):
+        """``action_vae``: an :class:`~rtr_core.vae.ActionVAE` for the strategies that refine
+        (wrapped in a :class:`Refiner` matched to the executor's joints)."""
         self.config = config or ExecutorConfig()
         names = self.config.joint_names
         if isinstance(strategy, BoundaryStrategy):
             self.strategy = strategy
         else:
-            refiner = None if vae is None else Refiner(vae, names,
-                                                       self.config.control_period)
+            refiner = None if action_vae is None else Refiner(action_vae, names,
+                                                              self.config.control_period)
             self.strategy = make_strategy(strategy or self.config.strategy,
                                           self.config.boundary, refiner)
         self.period = self.config.control_period
@@ -80,6 +85,9 @@ class ChunkExecutor:
         self.trigger = Trigger(self.config.trigger)
         self._lock = threading.Lock()
         self._receive_lock = threading.Lock()
+        # bumped by everything that invalidates a plan being merged (reset, hold, clock jump):
+        # a merge that started in an older epoch is discarded when it commits
+        self._epoch = 0
         self.reset()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -87,6 +95,7 @@ class ChunkExecutor:
     def reset(self) -> None:
         """Forget everything (plans, history, counters): a new episode."""
         with self._lock:
+            self._epoch += 1
             j = len(self.config.joint_names)
             self._history = History(self.config.history_ticks, j)
             self._plan: Plan | None = None
@@ -106,6 +115,7 @@ class ChunkExecutor:
             self._accepted = 0
             self._rejected = {k: 0 for k in KINDS}
             self._last_reason = ''
+            self._last_rejected_id = 0
             self._clamped_ticks = 0
             self._clipped_chunks = 0
             self._stall_ticks = 0
@@ -164,7 +174,8 @@ class ChunkExecutor:
                                         f't={splice * self.period:.4f} s', locked=True)
                 current = self._pending[0] if self._pending is not None else self._plan
                 first, rows = self._history.last(new.positions.shape[0] + 3)
-                rows = rows.copy()
+                rows = self._until_splice(rows, first, splice)
+                epoch = self._epoch
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
             t0 = time.perf_counter()
             try:
@@ -188,6 +199,13 @@ class ChunkExecutor:
                             float(np.max(np.abs(clipped - plan.positions))))
             plan = dataclasses.replace(plan, positions=clipped, chunk_id=chunk.chunk_id)
             with self._lock:
+                if self._epoch != epoch:
+                    # a hold, reset or clock jump landed during the merge: its plan is on a
+                    # timeline (or for a motion) that no longer exists
+                    self._strategy_stale = True
+                    return self._reject(chunk, 'superseded', 'the executor held, reset or '
+                                        're-based its clock while the chunk was merged',
+                                        locked=True)
                 self._clipped_chunks += outside
                 self._pending = (plan, splice)
                 self._accepted += 1
@@ -195,19 +213,38 @@ class ChunkExecutor:
                 self._last_stamp = chunk.stamp
             return Reception(True, chunk.chunk_id, splice_tick=splice, prepare_seconds=took)
 
+    def _until_splice(self, rows: np.ndarray, first: int, splice: int) -> np.ndarray:
+        """The executed ``rows`` (ticks ``first``...) followed by what is scheduled to run
+        before ``splice`` (with ``splice_lead_ticks`` > 1 the old plan still runs there)."""
+        ticks = range(first + rows.shape[0], splice)
+        if not len(ticks) or self._position is None:
+            return rows.copy()
+        return np.vstack([rows] + [self._scheduled(k)[None] for k in ticks])
+
+    def _scheduled(self, k: int) -> np.ndarray:
+        """The target tick ``k`` will command as things stand (before the safety filter)."""
+        if self._pending is not None and k >= self._pending[1] and self._pending[0].covers(k):
+            return self._pending[0].at(k)
+        if self._plan is not None and self._plan.covers(k):
+            return self._plan.at(k)
+        if self._hold is not None:
+            return self._hold.at(k) if self._hold.covers(k) else self._hold.positions[-1]
+        return self._position
+
     def _reject(self, chunk: Chunk, kind: str, reason: str, locked: bool = False) -> Reception:
         message = f'chunk {chunk.chunk_id} rejected: {reason}'
         log.warning(message)
         if locked:
-            self._count_rejection(kind, message)
+            self._count_rejection(chunk.chunk_id, kind, message)
         else:
             with self._lock:
-                self._count_rejection(kind, message)
+                self._count_rejection(chunk.chunk_id, kind, message)
         return Reception(False, chunk.chunk_id, reason=message, kind=kind)
 
-    def _count_rejection(self, kind: str, message: str) -> None:
+    def _count_rejection(self, chunk_id: int, kind: str, message: str) -> None:
         self._rejected[kind] += 1
         self._last_reason = message
+        self._last_rejected_id = chunk_id
 
     # --- ticks ------------------------------------------------------------------------------
 
@@ -217,8 +254,9 @@ class ChunkExecutor:
         k = tick_of(now, self.period)
         with self._lock:
             self._follow_clock(k)
-            if self._last_tick is not None and k <= self._last_tick and self._last_result:
-                return self._last_result
+            last = self._last_result
+            if self._last_tick is not None and k <= self._last_tick and last is not None:
+                return last if not last.new else dataclasses.replace(last, new=False)
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
             self._splice_if_due(k)
             spliced = k == self._takeover
@@ -228,7 +266,8 @@ class ChunkExecutor:
                 after = self._after(plan, k)
             elif self._position is None:
                 result = TickResult(k, k * self.period, MODE_IDLE, None, None, 0, False, False,
-                                    0, self.trigger.requested(0, self._accepted > 0))
+                                    0, self.trigger.requested(0, self._accepted > 0),
+                                    new=last is None or last.tick != k)
                 self._last_result = result
                 return result
             else:
@@ -262,6 +301,7 @@ class ChunkExecutor:
             if self._position is None or self._last_tick is None:
                 return None
             self._plan, self._pending, self._mode = None, None, MODE_HOLDING
+            self._epoch += 1
             stop = self.safety.stop_profile(self._command)
             self._hold = Plan(self._last_tick + 1, stop)
             positions = np.vstack([self._position[None], stop, stop[-1:]])
@@ -290,6 +330,7 @@ class ChunkExecutor:
         self._last_stamp = -np.inf
         self._clock_jumps += 1
         self._strategy_stale = True
+        self._epoch += 1
 
     def clock_jumps(self) -> int:
         """How often the timeline was re-based after a clock jump."""
@@ -301,7 +342,7 @@ class ChunkExecutor:
             return
         plan = self._pending[0]
         self._pending = None
-        if plan.anchor and self._last_tick is not None:
+        if (plan.anchor or self.config.boundary.anchor) and self._last_tick is not None:
             _, executed = self._history.last(3)
             blend = self.config.boundary.blend_ticks
             anchored = anchor(plan, self._last_tick + 1, executed, blend)
@@ -378,8 +419,8 @@ class ChunkExecutor:
                 strategy=self.strategy.name, mode=self._mode,
                 chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
                 clamped_ticks=self._clamped_ticks, clipped_chunks=self._clipped_chunks,
-                stall_ticks=self._stall_ticks,
-                last_rejection_reason=self._last_reason)
+                stall_ticks=self._stall_ticks, last_rejection_reason=self._last_reason,
+                last_rejected_chunk_id=self._last_rejected_id)
 
     def rejections(self) -> dict[str, int]:
         """Rejected chunks per kind (see :data:`validation.KINDS`)."""

@@ -18,6 +18,8 @@ from .convert import (
     time_from_seconds,
     trajectory_from_msg,
     trajectory_to_msg,
+    window_from_msg,
+    window_to_msg,
     wrench_from_msg,
     wrench_to_msg,
 )
@@ -58,6 +60,8 @@ __all__ = [
     'trajectory_from_msg',
     'trajectory_to_msg',
     'typestore',
+    'window_from_msg',
+    'window_to_msg',
     'wrench_from_msg',
     'wrench_to_msg',
 ]

@@ -14,6 +14,7 @@ import numpy as np
 from ..chunk import Chunk
 from ..errors import RtrError
 from ..executor.state import ExecutorState
+from ..trajectory import TrajectoryWindow
 from .types import MessageTypes
 
 
@@ -146,6 +147,7 @@ def executor_state_to_msg(state: ExecutorState, types: MessageTypes):
         planned_actions_left=int(state.planned_actions_left),
         chunk_id=int(state.chunk_id),
         last_received_chunk_id=int(state.last_received_chunk_id),
+        last_rejected_chunk_id=int(state.last_rejected_chunk_id),
         inference_requested=bool(state.inference_requested),
         strategy=state.strategy,
         chunks_accepted=int(state.chunks_accepted),
@@ -178,6 +180,8 @@ def executor_state_from_msg(msg) -> ExecutorState:
         clipped_chunks=int(msg.clipped_chunks),
         stall_ticks=int(msg.stall_ticks),
         last_rejection_reason=msg.last_rejection_reason,
+        # absent from ExecutorState messages recorded before it existed
+        last_rejected_chunk_id=int(getattr(msg, 'last_rejected_chunk_id', 0)),
     )
 
 
@@ -243,6 +247,17 @@ def trajectory_to_msg(names, times_from_start, positions, types, velocities=None
     sec, nanosec = _split_ns(stamp)
     header = types.Header(stamp=types.Time(sec=sec, nanosec=nanosec), frame_id='')
     return types.JointTrajectory(header=header, joint_names=list(names), points=points)
+
+
+def window_to_msg(window: TrajectoryWindow, types: MessageTypes):
+    """The JointTrajectory a streamer sends for ``window`` (stamp 0: "start now")."""
+    return trajectory_to_msg(window.joint_names, window.times_from_start, window.positions,
+                             types, velocities=window.velocities, stamp=0.0)
+
+
+def window_from_msg(msg) -> TrajectoryWindow:
+    _, names, times, positions, velocities = trajectory_from_msg(msg)
+    return TrajectoryWindow(names, times, positions, velocities)
 
 
 def trajectory_from_msg(msg):
