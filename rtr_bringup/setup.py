@@ -26,6 +26,7 @@ setup(
         'rtr_sim',
         'rtr_training',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

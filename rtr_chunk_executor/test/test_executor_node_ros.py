@@ -44,7 +44,8 @@ def ros(ros_spin):
     node = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
         **{'executor.strategy': 'naive'})))
     peer = ros_spin(rclpy.create_node('rtr_executor_test_peer'))
-    return node, peer
+    yield node, peer
+    node._stop_and_hold()  # as main() does: the 60 Hz loop ends before the node is destroyed
 
 
 def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
@@ -78,6 +79,92 @@ def test_a_chunk_in_gives_trajectory_windows_at_60hz(ros):
     assert len(last.points) >= 2 and len(last.points[0].velocities) == len(JOINTS)
     moved = max(max(p.positions) for _, w in windows for p in w.points)
     assert moved > 0.1, 'the executor followed the chunk'
+    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+
+
+def _started(node, peer, types, stamp=None):
+    """Configure, activate and feed joint states until the executor started commanding."""
+    joint_pub = peer.create_publisher(types.JointState, TOPICS.joint_states, 10)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    for _ in range(30):
+        now = stamp() if stamp else peer.get_clock().now().nanoseconds * 1e-9
+        joint_pub.publish(joint_state_to_msg(now, JOINTS, np.zeros(len(JOINTS)), types))
+        time.sleep(0.01)
+    return joint_pub
+
+
+def test_under_sim_time_windows_follow_the_simulated_ticks(ros_spin):
+    """Issue 14.6: a simulator at a third of real time; the 60 Hz wall-clock loop used to
+    re-publish the same window on every wall tick (stutter), now once per simulated tick."""
+    from rosgraph_msgs.msg import Clock
+
+    from rtr_chunk_executor.executor_node import ChunkExecutorNode
+
+    node = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive', 'use_sim_time': True})))
+    peer = ros_spin(rclpy.create_node('rtr_sim_time_peer'))
+    types = MessageTypes.from_ros_packages()
+    clock_pub = peer.create_publisher(Clock, '/clock', 10)
+    sim = [100.0]
+
+    def publish_clock():
+        msg = Clock()
+        msg.clock.sec, msg.clock.nanosec = int(sim[0]), int(round((sim[0] % 1) * 1e9))
+        clock_pub.publish(msg)
+
+    for _ in range(20):
+        publish_clock()
+        time.sleep(0.01)
+    windows = []
+    peer.create_subscription(types.JointTrajectory, TOPICS.joint_trajectory,
+                             lambda m: windows.append(m), 10)
+    _started(node, peer, types, stamp=lambda: sim[0])
+    windows.clear()
+    ticks = 0
+    t_end = time.monotonic() + 1.5
+    while time.monotonic() < t_end:  # one simulated tick every 50 ms of wall time
+        sim[0] += 1 / 60
+        ticks += 1
+        publish_clock()
+        time.sleep(0.05)
+    assert ticks >= 20
+    assert 0.5 * ticks <= len(windows) <= ticks + 3, (len(windows), ticks)
+    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+
+
+def test_a_failing_tick_holds_once_reports_error_and_recovers(ros):
+    """Issue 14.2: the 60 Hz loop used to end at the first exception (the arm stopped where
+    its last window ended) while diagnostics said OK."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    node, peer = ros
+    types = MessageTypes.from_ros_packages()
+    windows, errors = [], []
+    peer.create_subscription(types.JointTrajectory, TOPICS.joint_trajectory,
+                             lambda m: windows.append(m), 10)
+    peer.create_subscription(DiagnosticArray, '/diagnostics', lambda m: errors.extend(
+        s.message for s in m.status if s.level == bytes([2])), 10)
+    node.set_parameters([Parameter('diagnostics_period', value=0.1)])
+    _started(node, peer, types)
+    tick = node._core.tick
+
+    def broken(now):
+        raise FloatingPointError('controller went away')
+
+    windows.clear()
+    node._core.tick = broken
+    time.sleep(0.3)
+    assert 1 <= len(windows) <= 2, 'the hold window (and at most one sent before the fault)'
+    windows.clear()
+    time.sleep(0.4)
+    during = len(windows)
+    assert node._loop.running and node._loop.stats().errors >= 20
+    assert any('control tick failing' in e for e in errors), errors
+    node._core.tick = tick
+    time.sleep(0.4)
+    assert during == 0, 'nothing but the hold while failing'
+    assert len(windows) >= 15, 'the loop goes on once the fault passes'
     assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
 
 

@@ -223,3 +223,29 @@ def test_a_policy_that_raises_is_counted_reported_and_survived(caplog):
     assert len(published) >= 3, 'inference went on after the failures'
     assert ERROR in levels and levels[-1] != ERROR
     assert 'MemoryError' in caplog.text and 'Traceback' in caplog.text
+
+
+def test_confirmation_timeout_follows_the_measured_round_trip(executor_state):
+    from rtr_core.inference.confirmation import Confirmation
+
+    def state(received=0, rejected=0, accepted=7, rejected_count=0):
+        return dataclasses.replace(executor_state, last_received_chunk_id=received,
+                                   last_rejected_chunk_id=rejected, chunks_accepted=accepted,
+                                   chunks_rejected=rejected_count)
+
+    c = Confirmation(floor=0.25, factor=2.0)
+    assert c.timeout() == 0.25, 'the floor before anything was measured'
+    for i in range(1, 21):  # accepted 0.3 s after sending
+        c.sent(i, 10.0 * i)
+        assert c.waiting(state(i - 1), 10.0 * i + 0.1)
+        assert not c.waiting(state(i), 10.0 * i + 0.3)
+    assert abs(c.timeout() - 0.6) < 1e-9 and c.accepted == 20
+    c.sent(21, 300.0)
+    assert c.waiting(state(20), 300.5)
+    assert not c.waiting(state(20), 300.61) and c.unconfirmed == 1, 'lost: given up'
+    c.sent(22, 301.0)
+    assert not c.waiting(state(20, rejected=22, rejected_count=1), 301.05) and c.rejected == 1
+    c.sent(23, 302.0)
+    assert not c.waiting(state(0, accepted=0), 302.05) and c.resets == 1, 'executor reset'
+    c.sent(24, 303.0)
+    assert not c.waiting(state(0, accepted=0), 200.0) and c.resets == 2, 'clock went back'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -17,9 +17,6 @@ from ..chunk import Chunk
 from ..errors import RtrError
 from ..timeline import Plan
 from .config import BoundaryConfig
-
-if TYPE_CHECKING:
-    from .refiner import Refiner
 
 
 class BoundaryError(RtrError):
@@ -54,7 +51,7 @@ class BoundaryStrategy(ABC):
     name: ClassVar[str]
     needs_refiner: ClassVar[bool] = False
 
-    def __init__(self, config: BoundaryConfig | None = None, refiner: Refiner | None = None):
+    def __init__(self, config: BoundaryConfig | None = None, refiner=None):
         """``refiner``: the action VAE in the executor's joint order (:class:`.Refiner`)."""
         self.config = config or BoundaryConfig()
         self.refiner = refiner

@@ -13,7 +13,7 @@ import numpy as np
 
 from .base import BoundaryError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch only where a VAE refines: the baselines run without it
     import torch
 
 

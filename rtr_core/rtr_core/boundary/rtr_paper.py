@@ -32,6 +32,7 @@ class RTRPaperStrategy(BoundaryStrategy):
         import torch  # only the refining strategies need it (not a robot PC running naive)
 
         self._prev: np.ndarray | None = None
+
         self._generator = torch.Generator().manual_seed(self.config.paper_seed)
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:

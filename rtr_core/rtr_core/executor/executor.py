@@ -256,7 +256,9 @@ class ChunkExecutor:
             self._follow_clock(k)
             last = self._last_result
             if self._last_tick is not None and k <= self._last_tick and last is not None:
-                return last if not last.new else dataclasses.replace(last, new=False)
+                if last.new:
+                    self._last_result = last = dataclasses.replace(last, new=False)
+                return last
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
             self._splice_if_due(k)
             spliced = k == self._takeover
@@ -419,7 +421,8 @@ class ChunkExecutor:
                 strategy=self.strategy.name, mode=self._mode,
                 chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
                 clamped_ticks=self._clamped_ticks, clipped_chunks=self._clipped_chunks,
-                stall_ticks=self._stall_ticks, last_rejection_reason=self._last_reason,
+                stall_ticks=self._stall_ticks,
+                last_rejection_reason=self._last_reason,
                 last_rejected_chunk_id=self._last_rejected_id)
 
     def rejections(self) -> dict[str, int]:

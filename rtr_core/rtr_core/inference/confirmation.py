@@ -3,10 +3,10 @@
 The policy side sends one chunk at a time and does not trigger again until the executor's
 state resolves it: accepted (``last_received_chunk_id``), rejected
 (``last_rejected_chunk_id``), the executor restarted (its counters went backwards: a
-re-activation), or no answer within a timeout, taken as lost. The timeout follows the
-measured round trip (sent -> resolved), ``factor`` times its 95th percentile, never below
-``floor``: a chunk lost in DDS discovery, dropped by a full queue or rejected by a peer
-that does not report it costs one timeout, not the robot's motion.
+re-activation) or the clock went back, or no answer within a timeout, taken as lost. The
+timeout follows the measured round trip (sent -> resolved), ``factor`` times its 95th
+percentile, never below ``floor``: a chunk lost in DDS discovery, dropped by a full queue or
+rejected by a peer that does not report it costs one timeout, not the robot's motion.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..executor.state import ExecutorState
 
 
 class Confirmation:
-    def __init__(self, floor: float = 0.25, factor: float = 3.0, keep: int = 200):
+    def __init__(self, floor: float = 0.25, factor: float = 2.0, keep: int = 200):
         if not floor > 0 or not factor >= 1:
             raise ValueError(f'confirmation timeout: floor > 0 and factor >= 1 expected, got '
                              f'{floor} and {factor}')
@@ -55,7 +55,7 @@ class Confirmation:
         elif state.last_rejected_chunk_id == self._awaiting:
             self.rejected += 1
             self._round_trips.append(now - self._sent_at)
-        elif restarted:
+        elif restarted or now < self._sent_at:  # a re-activated executor, a clock gone back
             self.resets += 1
         elif now - self._sent_at > self.timeout():
             self.unconfirmed += 1

@@ -114,6 +114,25 @@ class InferenceWorker:
         """Ask for one inference now (e.g. the very first chunk)."""
         self._wake.set()
 
+    def take_request(self) -> bool:
+        """True (and consumed) when a trigger asked for an inference: for a caller that runs
+        :meth:`run_once` on its own clock instead of :meth:`start` (a simulation)."""
+        requested = self._wake.is_set()
+        self._wake.clear()
+        return requested
+
+    def run_once(self) -> None:
+        """One inference now, on the caller's thread; never raises (failures are counted)."""
+        with self._lock:
+            self._busy = True
+        try:
+            self._infer_once()
+        except Exception as exc:  # a policy or publish error must not end inference
+            self._count_failure(exc)
+        finally:
+            with self._lock:
+                self._busy = False
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self._wake.wait(0.1):
@@ -121,15 +140,7 @@ class InferenceWorker:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            with self._lock:
-                self._busy = True
-            try:
-                self._infer_once()
-            except Exception as exc:  # a policy or publish error must not end inference
-                self._count_failure(exc)
-            finally:
-                with self._lock:
-                    self._busy = False
+            self.run_once()
 
     def _infer_once(self) -> None:
         observation, problem = self._inputs.observation(self._clock(), self._stale_after)
