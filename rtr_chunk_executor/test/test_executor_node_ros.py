@@ -101,8 +101,8 @@ def test_under_sim_time_windows_follow_the_simulated_ticks(ros_spin):
 
     from rtr_chunk_executor.executor_node import ChunkExecutorNode
 
-    node = ros_spin(ChunkExecutorNode(parameter_overrides=[
-        Parameter('executor.strategy', value='naive'), Parameter('use_sim_time', value=True)]))
+    node = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive', 'use_sim_time': True})))
     peer = ros_spin(rclpy.create_node('rtr_sim_time_peer'))
     types = MessageTypes.from_ros_packages()
     clock_pub = peer.create_publisher(Clock, '/clock', 10)
@@ -129,8 +129,11 @@ def test_under_sim_time_windows_follow_the_simulated_ticks(ros_spin):
         publish_clock()
         time.sleep(0.05)
     assert ticks >= 20
-    assert 0.5 * ticks <= len(windows) <= ticks + 3, (len(windows), ticks)
-    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    try:
+        assert 0.5 * ticks <= len(windows) <= ticks + 3, (len(windows), ticks)
+        assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    finally:
+        node._stop_and_hold()
 
 
 def test_a_failing_tick_holds_once_reports_error_and_recovers(ros):
