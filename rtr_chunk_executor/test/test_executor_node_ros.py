@@ -169,3 +169,20 @@ def test_a_failing_tick_holds_once_reports_error_and_recovers(ros):
     assert during == 0, 'nothing but the hold while failing'
     assert len(windows) >= 15, 'the loop goes on once the fault passes'
     assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+
+
+def test_the_node_refuses_to_configure_on_a_typo_or_without_the_arm_limits(ros_spin):
+    """rclpy drops an undeclared override (a typo): the node reads its overrides itself."""
+    from rtr_chunk_executor.executor_node import ChunkExecutorNode
+
+    typo = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.safety.max_velocty': 0.5})))
+    assert typo.trigger_configure() == TransitionCallbackReturn.FAILURE
+    bare = ros_spin(ChunkExecutorNode(parameter_overrides=[
+        Parameter('executor.strategy', value='naive')]))  # the arm's limits not given
+    assert bare.trigger_configure() == TransitionCallbackReturn.FAILURE
+    good = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
+        **{'executor.strategy': 'naive'})))
+    assert good.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert good.config.executor.safety.max_velocity == tuple(
+        dict((p.name, p.value) for p in bringup_parameters())['executor.safety.max_velocity'])
