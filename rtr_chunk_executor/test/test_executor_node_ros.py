@@ -129,8 +129,11 @@ def test_under_sim_time_windows_follow_the_simulated_ticks(ros_spin):
         publish_clock()
         time.sleep(0.05)
     assert ticks >= 20
-    assert 0.5 * ticks <= len(windows) <= ticks + 3, (len(windows), ticks)
-    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    try:
+        assert 0.5 * ticks <= len(windows) <= ticks + 3, (len(windows), ticks)
+        assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    finally:
+        node._stop_and_hold()
 
 
 def test_a_failing_tick_holds_once_reports_error_and_recovers(ros):
