@@ -36,7 +36,7 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
 from rtr_core.atomic import write_text
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.msgs import (
     MessageTypes,
@@ -80,7 +80,9 @@ class SimRobotNode(LifecycleNode):
         from rtr_sim.runner import RunnerConfig, SimRunner
 
         values = {name: self.get_parameter(name).value for name in self._defaults}
-        self.config = cfg = unflatten(SimRobotConfig, values, f'{NODE_NAME} parameters')
+        # every override given (file, command line) is checked: a typo is refused, not dropped
+        self.config = cfg = from_parameters(SimRobotConfig, values, self._parameter_overrides,
+                                            f'{NODE_NAME} parameters')
         runner = RunnerConfig(physics_rate=cfg.physics_rate, camera_rate=cfg.camera_rate,
                               image_width=cfg.image_width, image_height=cfg.image_height)
         self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
