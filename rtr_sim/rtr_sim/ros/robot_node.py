@@ -118,7 +118,7 @@ class SimRobotNode(LifecycleNode):
         self._end = self._sim.episode.duration + cfg.extra_time
         self._t0 = self._now()
         self._wall0 = time.monotonic()
-        self._windows: list[float] = []  # simulated time each accepted trajectory arrived
+        self._windows: list[float] = []  # wall time (monotonic) each accepted trajectory arrived
         self._forward = 0
         self._rejected = 0
         self._published = 0
@@ -188,7 +188,7 @@ class SimRobotNode(LifecycleNode):
                                    throttle_duration_sec=2.0)
             return
         with self._lock:
-            self._windows.append(sim.time)
+            self._windows.append(time.monotonic())
 
     def _on_forward(self, msg) -> None:
         if self._sim is None or self._sim.episode is None:
@@ -237,13 +237,14 @@ class SimRobotNode(LifecycleNode):
         with self._lock:
             windows = np.array(self._windows)
             rejected, forward = self._rejected, self._forward
-        first = float(windows[0]) if windows.size else float('nan')
-        span = sim.time - first
+        # per wall-clock second (the simulated time runs slower where max_lag dropped some)
+        first = float(windows[0] - self._wall0) if windows.size else float('nan')
+        span = time.monotonic() - windows[0] if windows.size else 0.0
         self._result = {
             'seed': self._seed, 'task': self.config.task, 'success': bool(result.success),
             'task_metrics': result.metrics, 'duration_s': sim.time,
             'windows': {'accepted': int(windows.size), 'rejected': rejected,
-                        'first_at_s': first,
+                        'first_at_wall_s': first,
                         'per_second': float(windows.size / span) if span > 0 else 0.0},
             'forward_commands': forward,
             'joint_states_per_second': self._published / max(sim.time, 1e-9),
