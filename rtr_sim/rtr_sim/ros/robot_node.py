@@ -117,7 +117,8 @@ class SimRobotNode(LifecycleNode):
         self._sim_thread.submit(self._sim.reset, self._seed).result()
         self._end = self._sim.episode.duration + cfg.extra_time
         self._t0 = self._now()
-        self._wall0 = time.monotonic()
+        self._wall0 = time.monotonic()  # moves forward where the physics drops a backlog
+        self._activated = self._wall0
         self._windows: list[float] = []  # wall time (monotonic) each accepted trajectory arrived
         self._forward = 0
         self._rejected = 0
@@ -238,7 +239,7 @@ class SimRobotNode(LifecycleNode):
             windows = np.array(self._windows)
             rejected, forward = self._rejected, self._forward
         # per wall-clock second (the simulated time runs slower where max_lag dropped some)
-        first = float(windows[0] - self._wall0) if windows.size else float('nan')
+        first = float(windows[0] - self._activated) if windows.size else float('nan')
         span = time.monotonic() - windows[0] if windows.size else 0.0
         self._result = {
             'seed': self._seed, 'task': self.config.task, 'success': bool(result.success),
