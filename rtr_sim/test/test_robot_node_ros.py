@@ -66,3 +66,13 @@ def test_topics_of_a_ros2_control_robot_and_a_scored_episode(ros_spin, tmp_path)
     assert rgb.shape == (96, 96, 3) and infos[-1].width == 96 and rgb.std() > 0
     assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
     assert node.trigger_shutdown() == TransitionCallbackReturn.SUCCESS
+
+
+def test_a_misspelt_parameter_is_refused(ros_spin):
+    from rclpy.lifecycle import TransitionCallbackReturn
+    from rclpy.parameter import Parameter
+
+    from rtr_sim.ros.robot_node import SimRobotNode
+
+    node = ros_spin(SimRobotNode(parameter_overrides=[Parameter('joint_state_rat', value=100)]))
+    assert node.trigger_configure() == TransitionCallbackReturn.FAILURE

@@ -36,7 +36,7 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
 from rtr_core.atomic import write_text
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.msgs import (
     MessageTypes,
@@ -80,7 +80,9 @@ class SimRobotNode(LifecycleNode):
         from rtr_sim.runner import RunnerConfig, SimRunner
 
         values = {name: self.get_parameter(name).value for name in self._defaults}
-        self.config = cfg = unflatten(SimRobotConfig, values, f'{NODE_NAME} parameters')
+        # every override given (file, command line) is checked: a typo is refused, not dropped
+        self.config = cfg = from_parameters(SimRobotConfig, values, self._parameter_overrides,
+                                            f'{NODE_NAME} parameters')
         runner = RunnerConfig(physics_rate=cfg.physics_rate, camera_rate=cfg.camera_rate,
                               image_width=cfg.image_width, image_height=cfg.image_height)
         self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
@@ -115,8 +117,9 @@ class SimRobotNode(LifecycleNode):
         self._sim_thread.submit(self._sim.reset, self._seed).result()
         self._end = self._sim.episode.duration + cfg.extra_time
         self._t0 = self._now()
-        self._wall0 = time.monotonic()
-        self._windows: list[float] = []  # simulated time each accepted trajectory arrived
+        self._wall0 = time.monotonic()  # moves forward where the physics drops a backlog
+        self._activated = self._wall0
+        self._windows: list[float] = []  # wall time (monotonic) each accepted trajectory arrived
         self._forward = 0
         self._rejected = 0
         self._published = 0
@@ -186,7 +189,7 @@ class SimRobotNode(LifecycleNode):
                                    throttle_duration_sec=2.0)
             return
         with self._lock:
-            self._windows.append(sim.time)
+            self._windows.append(time.monotonic())
 
     def _on_forward(self, msg) -> None:
         if self._sim is None or self._sim.episode is None:
@@ -235,13 +238,14 @@ class SimRobotNode(LifecycleNode):
         with self._lock:
             windows = np.array(self._windows)
             rejected, forward = self._rejected, self._forward
-        first = float(windows[0]) if windows.size else float('nan')
-        span = sim.time - first
+        # per wall-clock second (the simulated time runs slower where max_lag dropped some)
+        first = float(windows[0] - self._activated) if windows.size else float('nan')
+        span = time.monotonic() - windows[0] if windows.size else 0.0
         self._result = {
             'seed': self._seed, 'task': self.config.task, 'success': bool(result.success),
             'task_metrics': result.metrics, 'duration_s': sim.time,
             'windows': {'accepted': int(windows.size), 'rejected': rejected,
-                        'first_at_s': first,
+                        'first_at_wall_s': first,
                         'per_second': float(windows.size / span) if span > 0 else 0.0},
             'forward_commands': forward,
             'joint_states_per_second': self._published / max(sim.time, 1e-9),
