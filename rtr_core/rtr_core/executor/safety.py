@@ -24,7 +24,7 @@ from .config import ExecutorConfig
 
 _TOLERANCE = 1e-6  # relative slack on the limits for round-off in the differences
 _POSITION_SLACK = 1e-9  # rad: positions this close to a limit count as inside
-_INTERCEPT_STEPS = 8  # bisection steps for the time a moving plan is met (1/256 of the range)
+_INTERCEPT_STEPS = 6  # bisection steps for the time a moving plan is met (1/64 of the range)
 HOLD_RAMP = 0.1  # s: a hold reaches its deceleration in this time (its jerk limit), unhurried
 
 
@@ -254,8 +254,9 @@ class SafetyFilter:
     def limit_path(self, positions: np.ndarray, start: Command) -> np.ndarray:
         """``positions`` (N, J), one row per tick from the command ``start`` (row 0), made a
         path a controller may follow within the limits: the jerk-limited way from ``start``
-        to the last row, moving at the path's final velocity (one Ruckig trajectory, sampled
-        at the ticks; the window is replaced every tick, so it need not re-plan per row)."""
+        to the last row, moving at the path's final velocity, arriving at its time when the
+        limits allow (one Ruckig trajectory sampled at the ticks: the window is replaced
+        every tick, so it need not re-plan per row)."""
         n = positions.shape[0]
         if n < 2:
             return positions.copy()
@@ -265,8 +266,13 @@ class SafetyFilter:
         if start.continuous is None:
             a0 = np.clip(a0, -self.max_acceleration, self.max_acceleration)
             v0 = np.clip(v0, -self.max_velocity, self.max_velocity)
+        limit = self.max_velocity * (1.0 - 1e-9)
         out = positions.copy()
-        if self._follow(start.position, v0, a0, goal, v_end, self.period) is None:
+        # at the window's end when the limits allow, later otherwise (one Ruckig solution)
+        if not self._calculate(start.position, v0, a0, goal=goal,
+                               target_velocity=np.clip(v_end, -limit, limit),
+                               max_acceleration=self.max_acceleration,
+                               minimum_duration=(n - 1) * self.period):
             self._calculate(start.position, v0, a0, brake=True,
                             max_acceleration=self.max_acceleration)
         for i in range(1, n):
