@@ -136,3 +136,41 @@ def test_openpi_source_under_ros(checkpoint, ros_spin):
             assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
         finally:
             node._stop_worker()
+
+
+def test_an_integer_is_accepted_for_a_float_parameter(checkpoint, ros_spin):
+    """`stale_after:=1` on the command line is an integer parameter: it used to raise."""
+    from rtr_policy_node.policy_node import PolicyNode
+
+    node = ros_spin(PolicyNode(parameter_overrides=[
+        Parameter('policy_checkpoint', value=str(checkpoint)), Parameter('stale_after', value=1),
+        Parameter('diagnostics_period', value=2)]))
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.config.stale_after == 1.0 and isinstance(node.config.stale_after, float)
+    assert node.config.diagnostics_period == 2.0
+
+
+def test_an_unexpected_error_in_configure_is_logged_with_its_traceback(checkpoint, ros_spin,
+                                                                      monkeypatch, capfd):
+    """rclpy turns an exception in on_configure into a silent ERROR; ours is logged."""
+    import rtr_policy_node.policy_node as policy_node
+
+    def broken(config):
+        raise ZeroDivisionError('a bug deep in the policy loader')
+
+    monkeypatch.setattr(policy_node, 'load_policy', broken)
+    node = ros_spin(policy_node.PolicyNode(parameter_overrides=[
+        Parameter('policy_checkpoint', value=str(checkpoint))]))
+    assert node.trigger_configure() != TransitionCallbackReturn.SUCCESS
+    err = capfd.readouterr().err
+    assert 'a bug deep in the policy loader' in err and 'Traceback' in err, err
+    assert 'in broken' in err, 'the traceback reaches the raising function'
+
+
+def test_a_configuration_error_fails_the_transition_with_one_line(ros_spin, capfd):
+    from rtr_policy_node.policy_node import PolicyNode
+
+    node = ros_spin(PolicyNode())  # no policy_checkpoint
+    assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+    err = capfd.readouterr().err
+    assert 'policy_checkpoint is empty' in err and 'Traceback' not in err

@@ -226,17 +226,26 @@ class SafetyFilter:
     # --- paths --------------------------------------------------------------------------------
 
     def limit_path(self, positions: np.ndarray, start: Command) -> np.ndarray:
-        """``positions`` (N, J), one row per tick from the command ``start`` (row 0), with
-        every later row passed through :meth:`apply`: the path a controller may follow is
-        then as limited as the commands themselves."""
+        """``positions`` (N, J), one row per tick from the command ``start`` (row 0), made a
+        path a controller may follow within the limits: the jerk-limited way from ``start``
+        to the last row, moving at the path's final velocity (one Ruckig trajectory, sampled
+        at the ticks; the window is replaced every tick, so it need not re-plan per row)."""
+        n = positions.shape[0]
+        if n < 2:
+            return positions.copy()
+        goal = self.clip_positions(positions[-1])
+        v_end = (positions[-1] - positions[-2]) / self.period
+        v0, a0 = start.state(self.period)
+        if start.continuous is None:
+            a0 = np.clip(a0, -self.max_acceleration, self.max_acceleration)
+            v0 = np.clip(v0, -self.max_velocity, self.max_velocity)
         out = positions.copy()
-        command = start
-        n = out.shape[0]
+        if self._follow(start.position, v0, a0, goal, v_end, self.period) is None:
+            self._calculate(start.position, v0, a0, brake=True,
+                            max_acceleration=self.max_acceleration)
         for i in range(1, n):
-            command = self.apply(positions[i], command, 1,
-                                 positions[i + 1] if i + 1 < n else None)
-            out[i] = command.position
-        return out
+            out[i] = self._at(i * self.period)[0]
+        return self.clip_positions(out)
 
     def end_of(self, positions: np.ndarray, start: Command) -> Command:
         """The command at the last row of the path ``positions`` (row 0: ``start``)."""
