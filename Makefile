@@ -5,6 +5,9 @@
 # (scripts/ros-from-pypi.sh; RTR_NO_ROS=1 skips it; docs/ros2.md).
 
 PACKAGES := rtr_core rtr_sim rtr_training rtr_policy_node rtr_chunk_executor rtr_bringup
+# what is installed: the packages with the extras for openpi servers and LeRobot datasets
+INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot] rtr_policy_node rtr_chunk_executor \
+	rtr_bringup
 VENV     := .venv
 STAMP    := $(VENV)/.rtr-installed
 PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
@@ -23,7 +26,10 @@ $(STAMP): constraints.txt requirements-dev.txt requirements-ros.txt scripts/syst
 	touch $(VENV)/COLCON_IGNORE
 	$(VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
-		$(PACKAGES:%=-e ./%)
+		$(INSTALL:%=-e './%')
+	# no-deps: openpi-client pins numpy<2 (its code runs on numpy 2); lerobot (tests only)
+	# pins torch<2.11 and pulls torchvision; what they import is pinned in constraints.txt
+	$(VENV)/bin/python -m pip install --quiet --no-deps -c constraints.txt openpi-client lerobot
 	bash scripts/ros-from-pypi.sh $(VENV)
 	touch $(STAMP)
 

@@ -14,7 +14,8 @@
    (position, velocity, acceleration from rtr_sim's arm spec) as deployed, and with
    the acceleration and per-tick step limits opened up so the seams each strategy
    produces are seen unclamped.
-   An ablation row runs ``rtr`` without the VAE (hand-over anchoring only).
+   The ablations are strategies of their own: ``anchor`` (the hand-over anchor alone, no
+   VAE) and ``rtr_paper+anchor`` (the seed's RTR with the same anchor).
 5. Timings on one torch thread: executor tick (with the 0.3 s JTC window) and rtr's
    refinement of one chunk (the whole receive: splice window, VAE, tail).
 
@@ -37,7 +38,7 @@ import torch
 import yaml
 
 STRATEGIES = ('sync', 'naive', 'weighted_average', 'temporal_ensemble', 'crossfade',
-              'rtr_paper', 'rtr')
+              'anchor', 'rtr_paper', 'rtr_paper+anchor', 'rtr')
 
 
 def expert_references(task: str, seeds) -> tuple[list, object]:
@@ -94,7 +95,7 @@ def aggregate(per_episode: list[dict]) -> dict[str, dict[str, float]]:
     for strategy in per_episode[0]:
         row = {}
         for key, (a, b) in keys.items():
-            row[key] = float(np.mean([ep[strategy][a][b] for ep in per_episode]))
+            row[key] = float(np.nanmean([ep[strategy][a][b] for ep in per_episode]))
         out[strategy] = row
     return out
 
@@ -102,15 +103,16 @@ def aggregate(per_episode: list[dict]) -> dict[str, dict[str, float]]:
 def table(results: dict[str, dict[str, float]]) -> str:
     naive_dev = results['naive']['deviation']
     lines = ['| strategy | deviation (mrad) | vs naive | jerk mean | jerk p95 | jerk max '
-             '(rad/s^3) | seam gap ratio (p95) | seam gap (mrad) | seam jerk ratio | '
-             'stall | clamped ticks |', '|' + '---|' * 11]
+             '(rad/s^3) | seam jerk (rad/s^3) | seam jerk ratio | seam gap (mrad) | '
+             'seam gap ratio (p95) | stall | clamped ticks |', '|' + '---|' * 12]
     for name, r in results.items():
         extra = 100 * (r['deviation'] / naive_dev - 1)
         lines.append(
             f'| {name} | {1e3 * r["deviation"]:.2f} | {extra:+.1f}%'
             f' | {r["jerk_mean"]:.1f} | {r["jerk_p95"]:.1f} | {r["jerk_max"]:.0f} | '
-            f'{r["gap_ratio"]:.2f} ({r["gap_ratio_p95"]:.2f}) | {1e3 * r["gap"]:.2f} | '
-            f'{r["seam_jerk_ratio"]:.1f} | {r["stall"]:.3f} | {r["clamped"]:.0f} |')
+            f'{r["seam_jerk"]:.1f} | {r["seam_jerk_ratio"]:.1f} | {1e3 * r["gap"]:.2f} | '
+            f'{r["gap_ratio"]:.2f} ({r["gap_ratio_p95"]:.2f}) | {r["stall"]:.3f} | '
+            f'{r["clamped"]:.0f} |')
     return '\n'.join(lines)
 
 
@@ -209,15 +211,7 @@ def main() -> int:
                         '--config', str(config)])
             if code:
                 return code
-            metrics = json.loads((eval_dir / 'metrics.json').read_text())
-            # ablation: rtr without the VAE (hand-over anchoring only)
-            code = rtr(['eval', 'chunks', '--bag', str(bag), '--strategy', 'rtr',
-                        '--out', str(eval_dir / 'no_vae'), '--config', str(config)])
-            if code:
-                return code
-            ablation = json.loads((eval_dir / 'no_vae' / 'metrics.json').read_text())
-            metrics['rtr (no VAE)'] = ablation['rtr']
-            per_episode.append(metrics)
+            per_episode.append(json.loads((eval_dir / 'metrics.json').read_text()))
         results = aggregate(per_episode)
         summary[label] = results
         print(f'\n## {label} (mean over {len(bags)} episodes)\n')

@@ -33,5 +33,8 @@ setup(
     description='Launch files, configuration, robot description and the rtr command line.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={'console_scripts': ['rtr = rtr_bringup.cli.main:main']},
+    entry_points={'console_scripts': [
+        'rtr = rtr_bringup.cli.main:main',
+        'rtr_graph = rtr_bringup.ros.graph:main',
+    ]},
 )

@@ -21,7 +21,10 @@ setup(
         'scipy',
         'ruckig',  # the safety filter's jerk-limited trajectories
     ],
-    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
+    # the openpi source: openpi-client itself is installed with --no-deps (it pins numpy<2,
+    # its code runs on numpy 2; see the Makefile)
+    extras_require={'openpi': ['websockets', 'msgpack'],
+                    'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

@@ -54,6 +54,7 @@ npinc=$("$PY" -c 'import numpy; print(numpy.get_include())')
 [ -f "$pyinc/Python.h" ] || {
   echo "error: $pyinc/Python.h is missing: the rosidl build needs Python's headers" \
        "(Debian: apt-get install python$pyver-dev; scripts/system-deps.sh does it)" >&2; exit 1; }
+# (grep finds nothing on a re-run where pip left the already-patched wheels in place)
 { grep -rlZ --include='*.cmake' '/opt/python/cp3' "$PREFIX/share" || true; } | xargs -0 -r sed -i -E \
   -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/include/python3\.[0-9]+#$pyinc#g" \
   -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/lib/python3\.[0-9]+/site-packages/numpy/(_core|core)/include#$npinc#g"

@@ -53,7 +53,8 @@ def test_demo_configs_load_and_keys_follow_what_trains():
     tiny = DemoConfig.load(bringup_config('demo_tiny.yaml'))
     assert [r.name for r in full.runs] == [
         '15hz_stop_and_go', '15hz_interpolated', 'direct_60hz', 'latent_60hz', 'naive',
-        'weighted_average', 'temporal_ensemble', 'rtc', 'rtr_paper', 'rtr']
+        'weighted_average', 'temporal_ensemble', 'rtc', 'anchor', 'rtr_paper',
+        'rtr_paper_anchor', 'rtr', 'direct_60hz_anchor', 'direct_60hz_rtr']
     assert tiny.training.policy.steps == 40 and tiny.training.policy.policy.down_dims == (32, 64)
     more_eval = dataclasses.replace(full, data=dataclasses.replace(full.data, eval_episodes=9))
     assert policy_key(more_eval, 'latent_60hz') == policy_key(full, 'latent_60hz')
@@ -98,6 +99,23 @@ def test_demo_config_errors_name_the_field(tmp_path):
     bad.write_text('runs:\n  - {name: x, policy: latent_60hz, execution: hold}\n')
     with pytest.raises(ConfigError, match='15 Hz policy only'):
         DemoConfig.load(bad)
+    bad.write_text('runs:\n  - {name: x, strategy: rtr, boundary: {blend: 3}}\n'
+                   'real_time: {run: x}\n')
+    with pytest.raises(ConfigError, match=r'demo run x: boundary.blend: unknown key'):
+        DemoConfig.load(bad)
+
+
+def test_run_boundary_overrides_reach_the_executor():
+    from rtr_bringup.demo.closed_loop import executor_config
+
+    config = DemoConfig.load(bringup_config('demo.yaml'))
+    paper = config.run('rtr_paper_anchor')
+    assert paper.strategy == 'rtr_paper' and paper.boundary == {'anchor': True}
+    ex = executor_config(paper, config)
+    assert ex.strategy == 'rtr_paper' and ex.boundary.anchor
+    plain = executor_config(config.run('rtr_paper'), config)
+    assert not plain.boundary.anchor
+    assert config.run('anchor').strategy == 'anchor'
 
 
 def test_artifacts_are_trained_saved_and_reused_by_key(tiny, one_thread):
@@ -269,6 +287,15 @@ def test_rtr_demo_command_writes_the_report(tiny, capsys, one_thread):
     summary = json.loads((run_dir / 'summary.json').read_text())
     assert set(summary['rows']) == {r.name for r in config.runs}
     assert (run_dir / 'open_loop' / 'metrics.md').is_file()
+    # the ablation: what the VAE adds over the anchor, with paired intervals; success counts
+    assert '## What the VAE adds over the hand-over anchor' in report
+    assert '| rtr - anchor |' in report and 'speed RMS mm/s' in report
+    assert summary['rows']['rtr']['success_text'].startswith(
+        f'{summary["rows"]["rtr"]["successes"]}/1 (')
+    # seam baselines over the same ticks for every run of the episode
+    samples = {m[0]['seam']['in_chunk_samples'] for n, m in summary['per_episode'].items()
+               if config.run(n).asynchronous}
+    assert len(samples) == 1
     for run in config.runs:
         assert (run_dir / 'bags' / run.name / 'write_0000' / 'metadata.yaml').is_file()
 

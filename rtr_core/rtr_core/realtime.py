@@ -62,6 +62,12 @@ class PeriodicLoop:
         self._thread.start()
         return self
 
+    def run(self) -> None:
+        """Run the loop in the calling thread until :meth:`stop` (instead of :meth:`start`):
+        for steps that must stay on one long-lived thread, e.g. a simulator whose camera owns
+        an OpenGL context (current in one thread only)."""
+        self._run()
+
     def stop(self, timeout: float = 1.0) -> None:
         self._stop.set()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:

@@ -176,3 +176,29 @@ def test_plan_of_rtr_is_prepared_at_arrival_not_on_the_tick(vae):
     assert tr.prepare_seconds.size == len(stream.chunks)
     assert np.all(tr.prepare_seconds > 0)
     assert isinstance(Plan(0, np.zeros((1, 7))).from_tick(0), Plan)
+
+
+def test_rtr_projects_jittery_chunks_through_the_vae(vae):
+    """Chunks with per-tick jitter (as the direct 60 Hz policy's) are off the VAE's manifold:
+    rtr projects them, which the anchor (and rtr's residual form, whose two passes cancel the
+    VAE's smoothing) cannot; smooth chunks keep the residual form."""
+    import dataclasses
+
+    from rtr_core.metrics import jerk_stats
+
+    clean = stream_for((0.1, 0.3), 5)
+    rng = np.random.default_rng(0)
+    jittery = dataclasses.replace(clean, chunks=[
+        dataclasses.replace(c, chunk=dataclasses.replace(
+            c.chunk, positions=c.chunk.positions + rng.normal(0, 0.004, c.chunk.positions.shape)))
+        for c in clean.chunks])
+    residual_only = dataclasses.replace(UNLIMITED, boundary=dataclasses.replace(
+        UNLIMITED.boundary, project_above=0.0))
+    rough = {name: jerk_stats(replay(jittery, name, UNLIMITED, vae).positions, 1 / 60)['mean']
+             for name in ('anchor', 'rtr')}
+    rough['residual'] = jerk_stats(replay(jittery, 'rtr', residual_only, vae).positions,
+                                   1 / 60)['mean']
+    assert rough['rtr'] < 0.1 * rough['anchor'], rough
+    assert rough['residual'] > 0.5 * rough['anchor'], rough
+    smooth = replay(clean, 'rtr', UNLIMITED, vae).positions
+    assert np.allclose(smooth, replay(clean, 'rtr', residual_only, vae).positions)

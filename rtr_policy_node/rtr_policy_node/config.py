@@ -30,7 +30,8 @@ class PolicyNodeConfig:
     vae_checkpoint: str = ''
     openpi: OpenpiConfig = field(default_factory=OpenpiConfig)
     plugin: PluginConfig = field(default_factory=PluginConfig)
-    inference_threads: int = 2  # torch threads of the inference worker
+    # torch threads of the inference worker: 1, or the first predict takes 0.6-2.6 s (2 cores)
+    inference_threads: int = 1
     # executor: follow ExecutorState.inference_requested (the executor's trigger rule);
     # threshold / after_result / sync: apply that rule here to planned_actions_left.
     trigger: Literal['executor', 'threshold', 'after_result', 'sync'] = 'executor'

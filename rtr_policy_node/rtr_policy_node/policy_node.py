@@ -11,16 +11,20 @@ Lifecycle: configure loads the chunk source (parameter ``source``: rtr / openpi 
 an unreachable openpi server fails the transition, the node stays unconfigured); activate
 starts the inference worker; deactivate stops it (the executor then finishes its plan and
 holds).
+
+Threads: inference runs in the worker's thread with one torch thread by default. The camera,
+joint states and wrench (the latter two often at 500 Hz) never wake the executor: the worker
+takes the newest of each when it infers (rtr_core.ros.LatestMessage) and only then converts
+them, so an image costs nothing until a chunk is planned from it. Images are read by
+rtr_core.msgs.image_from_msg (rgb8, bgr8, rgba8, bgra8, mono8; cv_bridge's results bit for
+bit); cv_bridge, where installed, converts any other encoding.
 """
 
 from __future__ import annotations
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import policy_diagnostics
@@ -28,6 +32,7 @@ from rtr_core.errors import RtrError
 from rtr_core.images import fit_image
 from rtr_core.inference import InferenceWorker, LatestInputs
 from rtr_core.msgs import (
+    IMAGE_ENCODINGS,
     MessageTypes,
     chunk_to_msg,
     executor_state_from_msg,
@@ -36,29 +41,46 @@ from rtr_core.msgs import (
     seconds_from_time,
     wrench_from_msg,
 )
+from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
-
-try:  # optional: no Jazzy cv_bridge on PyPI; rtr_core's numpy conversion does rgb8/bgr8/mono8
-    from cv_bridge import CvBridge
-except ImportError:
-    CvBridge = None
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
 
 
+class TakenInputs(LatestInputs):
+    """The policy's inputs, taken from their topics (and converted) when inference reads
+    them."""
+
+    def __init__(self, joint_names, inputs, readers: dict, convert: dict):
+        super().__init__(joint_names, inputs)
+        self._readers = readers  # input name -> LatestMessage
+        self._convert = convert  # input name -> msg -> (stamp, value) or None
+        self._taken = {}  # input name -> the message last put
+
+    def observation(self, now: float, stale_after: float):
+        for name, reader in self._readers.items():
+            msg = reader.take()
+            if msg is not None and msg is not self._taken.get(name):
+                self._taken[name] = msg
+                value = self._convert[name](msg)
+                if value is not None:
+                    self._put(name, *value)
+        return super().observation(now, stale_after)
+
+
+@logged_transitions
 class PolicyNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self._defaults = flatten(PolicyNodeConfig())
-        dynamic = ParameterDescriptor(dynamic_typing=True)  # lists that default to empty
-        for name, value in self._defaults.items():
-            self.declare_parameter(name, value, dynamic)
+        declare_config_parameters(self, self._defaults)  # dynamic: ints for floats
         self._types = MessageTypes.from_ros_packages()
-        self._bridge = CvBridge() if CvBridge is not None else None
+        self._bridge = _cv_bridge()
         self._worker: InferenceWorker | None = None
         self._subs = []
+        self._readers: dict[str, LatestMessage] = {}
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -75,20 +97,17 @@ class PolicyNode(LifecycleNode):
             return FAILURE
         cfg, t, topics = self.config, self._types, self.setup.topics
         policy = self.setup.source
-        self._inputs = LatestInputs(policy.joint_names, self.setup.inputs)
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._chunk_pub = self.create_lifecycle_publisher(t.ActionChunk,
                                                           cfg.action_chunk_topic, reliable)
         self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
-        if 'image' in topics:
-            self._subs.append(self.create_subscription(
-                t.Image, topics['image'], self._on_image, qos_profile_sensor_data))
-        if 'joint_positions' in topics:
-            self._subs.append(self.create_subscription(
-                t.JointState, topics['joint_positions'], self._on_joint_state, 10))
-        if 'wrench' in topics:
-            self._subs.append(self.create_subscription(
-                t.WrenchStamped, topics['wrench'], self._on_wrench, qos_profile_sensor_data))
+        kinds = {'image': (t.Image, self._image), 'joint_positions': (t.JointState,
+                                                                      self._joint_state),
+                 'wrench': (t.WrenchStamped, self._wrench)}
+        self._readers = {name: LatestMessage(self, kinds[name][0], topic)
+                         for name, topic in topics.items()}
+        self._inputs = TakenInputs(policy.joint_names, self.setup.inputs, self._readers,
+                                   {name: kinds[name][1] for name in topics})
         self._subs.append(self.create_subscription(
             t.ExecutorState, cfg.executor_state_topic, self._on_executor_state, reliable))
         self.get_logger().info(f'policy {policy.name} {policy.version}: inputs {topics}, '
@@ -130,37 +149,41 @@ class PolicyNode(LifecycleNode):
         for sub in self._subs:
             self.destroy_subscription(sub)
         self._subs = []
+        for reader in self._readers.values():
+            reader.destroy(self)
+        self._readers = {}
         for pub in ('_chunk_pub', '_diag_pub'):
             if hasattr(self, pub):
                 self.destroy_lifecycle_publisher(getattr(self, pub))
                 delattr(self, pub)
 
-    # --- callbacks: store the latest input, nothing else ------------------------------------
+    # --- inputs: converted in the inference thread when it takes them ----------------------
 
-    def _on_image(self, msg) -> None:
+    def _image(self, msg):
         try:
-            if self._bridge is None:
+            if msg.encoding in IMAGE_ENCODINGS or self._bridge is None:
                 rgb = image_from_msg(msg)
             else:
                 rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
-        except Exception as exc:  # cv_bridge raises CvBridgeError, ours MessageFormatError
+        except Exception as exc:  # ours raise RtrError; cv_bridge CvBridgeError and others
             self.get_logger().warn(f'image: {exc}', throttle_duration_sec=5.0)
-            return
+            return None
         size = self.setup.image_size
-        self._inputs.put_image(seconds_from_time(msg.header.stamp),
-                               rgb if size is None else fit_image(rgb, *size))
+        return (seconds_from_time(msg.header.stamp),
+                rgb if size is None else fit_image(rgb, *size))
 
-    def _on_joint_state(self, msg) -> None:
+    def _joint_state(self, msg):
         try:
             stamp, names, position, _ = joint_state_from_msg(msg)
         except RtrError as exc:
             self.get_logger().warn(f'joint state: {exc}', throttle_duration_sec=5.0)
-            return
-        self._inputs.put_joint_state(stamp, names, position)
+            return None
+        return stamp, (tuple(names), position)
 
-    def _on_wrench(self, msg) -> None:
-        stamp, wrench = wrench_from_msg(msg)
-        self._inputs.put_wrench(stamp, wrench)
+    def _wrench(self, msg):
+        return wrench_from_msg(msg)
+
+    # --- callbacks ----------------------------------------------------------------------------
 
     def _on_executor_state(self, msg) -> None:
         if self._worker is not None:
@@ -182,14 +205,15 @@ class PolicyNode(LifecycleNode):
         self._diag_pub.publish(array)
 
 
-def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = PolicyNode()
+def _cv_bridge():
+    """cv_bridge's converter where installed (for encodings we do not read), else None."""
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node._stop_worker()
-        node.destroy_node()
-        rclpy.try_shutdown()
+        from cv_bridge import CvBridge
+    except ImportError:
+        return None
+    return CvBridge()
+
+
+def main(args=None) -> int:
+    """The node alone in its process, until SIGINT/SIGTERM (exit status 0)."""
+    return run_nodes([PolicyNode], args)

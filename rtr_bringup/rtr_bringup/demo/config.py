@@ -158,6 +158,10 @@ DEFAULT_RUNS = (
     RunConfig('rtr_paper', strategy='rtr_paper'),
     RunConfig('rtr_paper_anchor', strategy='rtr_paper', boundary={'anchor': True}),
     RunConfig('rtr', strategy='rtr'),
+    # the direct 60 Hz policy's jittery chunks under asynchronous inference: where the VAE's
+    # projection does what the anchor cannot
+    RunConfig('direct_60hz_anchor', 'action_60hz', strategy='anchor'),
+    RunConfig('direct_60hz_rtr', 'action_60hz', strategy='rtr'),
 )
 
 
@@ -187,8 +191,13 @@ class DemoConfig:
     open_loop_stride: int = 24  # ticks between the observations of the open-loop evaluation
     real_time: RealTimeConfig = field(default_factory=RealTimeConfig)
     seed: int = 0  # sampling noise of the policies
+    # closed-loop runs simulated at once (one process and one torch thread each; the
+    # results do not depend on it)
+    processes: int = 2
 
     def __post_init__(self) -> None:
+        if self.processes < 1:
+            raise ConfigError(f'demo processes={self.processes}: expected >= 1')
         names = [r.name for r in self.runs]
         if not names or len(set(names)) != len(names):
             raise ConfigError(f'demo runs: expected unique run names, got {names}')

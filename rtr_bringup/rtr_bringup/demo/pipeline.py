@@ -29,7 +29,7 @@ from rtr_core.threads import torch_threads
 
 from . import report
 from .artifacts import Artifacts, prepare, record, record_config
-from .closed_loop import ClosedLoop
+from .closed_loop import ClosedLoop, executor_config
 from .config import DemoConfig
 from .metrics import (
     episode_metrics,
@@ -54,29 +54,32 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
     """Every configuration on every held-out episode: (summary rows, per-episode metrics,
     the first episode's log per run, for the figures).
 
-    Seam baselines need every run of an episode (the ticks in-chunk for all of them), so the
-    metrics are computed once all runs are done."""
-    from rtr_sim.runner import SimRunner
-
-    from .artifacts import task_config
-
-    logs: dict[str, list] = {}
-    blend, period = 0, 1.0 / 60.0
+    Runs go to ``config.processes`` worker processes (each loads the same artifacts and
+    simulates its own runs; results do not depend on it). Seam baselines need every run of
+    an episode (the ticks in-chunk for all of them), so metrics are computed at the end."""
     seeds = _eval_seeds(config)
-    with torch_threads(1), SimRunner(config.data.task, record_config(config, 0).runner,
-                                      task_config(config)) as sim:
-        for run in config.runs:
-            t0 = time.perf_counter()
-            shutil.rmtree(run_dir / 'bags' / run.name, ignore_errors=True)  # a rerun
-            loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config,
-                              vae=artifacts.vae)
-            period = loop.period
-            blend = max(blend, transition_ticks(run.strategy, loop.executor.config.boundary,
-                                                _overlap(config, period)))
-            logs[run.name] = [loop.episode(seed, run_dir / 'bags' / run.name /
-                                           f'{config.data.task}_{i:04d}')
-                              for i, seed in enumerate(seeds)]
-            log(f'  {run.name:18s} {len(seeds)} episodes in {time.perf_counter() - t0:5.1f} s')
+    logs: dict[str, list] = {}
+    workers = min(config.processes, len(config.runs))
+    if workers <= 1:
+        with torch_threads(1):
+            for run in config.runs:
+                logs[run.name] = _run_episodes(config, run.name, run_dir, seeds, artifacts)
+                log(f'  {run.name:18s} {len(seeds)} episodes done')
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context('spawn')
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = {pool.submit(_run_episodes, config, run.name, run_dir, seeds): run.name
+                       for run in config.runs}
+            for future in as_completed(futures):
+                logs[futures[future]] = future.result()
+                log(f'  {futures[future]:18s} {len(seeds)} episodes done')
+        logs = {run.name: logs[run.name] for run in config.runs}
+    period = float(np.median(np.diff(next(iter(logs.values()))[0].t)))
+    blend = max(transition_ticks(run.strategy, executor_config(run, config).boundary,
+                                 _overlap(config, period)) for run in config.runs)
     per_run: dict[str, list[dict]] = {name: [] for name in logs}
     for i in range(len(seeds)):
         episode = [runs[i] for runs in logs.values()]
@@ -89,6 +92,25 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
             f'stall {r["stall_fraction"]:.3f}')
     first = {name: episodes[0] for name, episodes in logs.items()}
     return rows, per_run, first
+
+
+def _run_episodes(config: DemoConfig, name: str, run_dir: Path, seeds: list[int],
+                  artifacts: Artifacts | None = None) -> list:
+    """The episodes of run ``name`` (in a worker process: the artifacts are loaded again,
+    from the committed checkpoints or the run's cache that :func:`prepare` filled)."""
+    from rtr_sim.runner import SimRunner
+
+    from .artifacts import task_config
+
+    if artifacts is None:
+        artifacts = prepare(config, run_dir, log=lambda _: None)
+    run = config.run(name)
+    shutil.rmtree(run_dir / 'bags' / name, ignore_errors=True)  # a rerun
+    with torch_threads(1), SimRunner(config.data.task, record_config(config, 0).runner,
+                                      task_config(config)) as sim:
+        loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)
+        return [loop.episode(seed, run_dir / 'bags' / name / f'{config.data.task}_{i:04d}')
+                for i, seed in enumerate(seeds)]
 
 
 def _overlap(config: DemoConfig, period: float) -> int:

@@ -32,7 +32,9 @@ PAIRED_TEXT = (
     'bootstrap interval of that mean over the paired episodes (the same seeds); *better* or '
     '*worse* only when the interval excludes 0 (lower is better except success). `anchor` '
     'is the hand-over anchor alone (no VAE); `rtr_paper_anchor` is the seed\'s RTR with the '
-    'same anchor; `rtr` refines through the VAE and anchors.')
+    'same anchor; `rtr` refines through the VAE and anchors. The `direct_60hz_*` runs execute '
+    'the direct 60 Hz action-space policy\'s jittery chunks asynchronously, where `rtr` '
+    'projects them through the VAE.')
 
 
 def _get(rows, name, key):
@@ -51,7 +53,8 @@ PAIRED = (
     ('success (episodes)', ('task', 'success'), 1.0),
 )
 #: What the VAE adds: (run with the VAE, the same without it).
-ABLATIONS = (('rtr', 'anchor'), ('rtr_paper_anchor', 'anchor'), ('rtr', 'rtr_paper_anchor'))
+ABLATIONS = (('rtr', 'anchor'), ('rtr_paper_anchor', 'anchor'), ('rtr', 'rtr_paper_anchor'),
+             ('direct_60hz_rtr', 'direct_60hz_anchor'))
 
 
 def episode_values(per_episode: dict | None, name: str, path=('task', 'deviation_mean_mm'),

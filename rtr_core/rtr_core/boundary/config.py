@@ -35,6 +35,11 @@ class BoundaryConfig:
     blend_ticks: int = 20
     refine: bool = True
     residual: bool = True
+    # rtr: project the window through the VAE instead of applying its residual when the new
+    # chunk's median jerk is more than this many times its reconstruction's (a jittery chunk
+    # off the VAE's manifold, which only the VAE can smooth); 0: never. Demo chunks: the
+    # latent policy's 0.8-14x, the direct 60 Hz policy's 170-7500x
+    project_above: float = 50.0
     # any strategy: anchor its plans to the executed trajectory at the hand-over over
     # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
     anchor: bool = False

@@ -1,6 +1,7 @@
 """ROS 2 messages without ROS: types from the rtr_msgs .msg files, numpy conversions."""
 
 from .convert import (
+    IMAGE_ENCODINGS,
     MessageFormatError,
     action_from_msg,
     camera_info_to_msg,
@@ -38,6 +39,7 @@ def __getattr__(name: str):
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 __all__ = [
+    'IMAGE_ENCODINGS',
     'TYPE_NAMES',
     'MessageDefinitionError',
     'MessageFormatError',

@@ -281,7 +281,16 @@ def trajectory_from_msg(msg):
 
 # --- sensor_msgs/Image and CameraInfo -----------------------------------------------------
 
-_ENCODINGS = {'rgb8': 3, 'bgr8': 3, 'mono8': 1}
+#: Encodings read without OpenCV -> (channels, source channel of R, G, B). What
+#: ``cv_bridge.imgmsg_to_cv2(msg, 'rgb8')`` gives for each, bit for bit: colour channels
+#: reordered, alpha dropped, grey replicated. Depth (16UC1, 32FC1) is not a policy input.
+IMAGE_ENCODINGS = {
+    'rgb8': (3, (0, 1, 2)),
+    'bgr8': (3, (2, 1, 0)),
+    'rgba8': (4, (0, 1, 2)),
+    'bgra8': (4, (2, 1, 0)),
+    'mono8': (1, (0, 0, 0)),
+}
 
 
 def image_to_msg(stamp, rgb, types, frame_id='camera_color_optical_frame'):
@@ -303,26 +312,35 @@ def image_to_msg(stamp, rgb, types, frame_id='camera_color_optical_frame'):
 
 
 def image_from_msg(msg) -> np.ndarray:
-    """(H, W, 3) uint8 RGB array from an rgb8, bgr8 or mono8 Image (row padding allowed)."""
-    channels = _ENCODINGS.get(msg.encoding)
-    if channels is None:
+    """(H, W, 3) uint8 RGB array from an Image in one of :data:`IMAGE_ENCODINGS`.
+
+    Rows may be padded (``step`` > width x channels); the result is a new contiguous array.
+    """
+    spec = IMAGE_ENCODINGS.get(msg.encoding)
+    if spec is None:
         raise MessageFormatError(
-            f'Image.encoding: expected one of {sorted(_ENCODINGS)}, got {msg.encoding!r}'
+            f'Image.encoding: expected one of {sorted(IMAGE_ENCODINGS)}, got {msg.encoding!r}'
         )
+    channels, order = spec
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
-    data = np.frombuffer(bytes(msg.data) if not isinstance(msg.data, np.ndarray) else msg.data,
-                         dtype=np.uint8)
+    data = _bytes(msg.data)
     if step < width * channels or data.size != step * height:
         raise MessageFormatError(
             f'Image.data: {msg.encoding} {width}x{height} with step {step} needs '
             f'{step * height} bytes, got {data.size}'
         )
     img = data.reshape(height, step)[:, : width * channels].reshape(height, width, channels)
-    if msg.encoding == 'bgr8':
-        img = img[:, :, ::-1]
-    elif msg.encoding == 'mono8':
-        img = np.repeat(img, 3, axis=2)
-    return np.ascontiguousarray(img)
+    return np.ascontiguousarray(img[:, :, list(order)])
+
+
+def _bytes(data) -> np.ndarray:
+    """A uint8 view of a message's byte array: numpy (rosbags), array.array or bytes (rclpy)."""
+    if isinstance(data, np.ndarray):
+        return data.reshape(-1).view(np.uint8)
+    try:
+        return np.frombuffer(data, dtype=np.uint8)
+    except TypeError:  # a plain list of ints
+        return np.asarray(data, dtype=np.uint8)
 
 
 def camera_info_to_msg(stamp, width, height, fx, fy, cx, cy, types,

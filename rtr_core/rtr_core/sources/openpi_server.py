@@ -65,7 +65,8 @@ class PolicyServer:
         self.stop()
 
     def serve_forever(self) -> None:
-        self._run()
+        """Serve in this thread until interrupted."""
+        asyncio.run(self._serve())
 
     def _run(self) -> None:
         try:
