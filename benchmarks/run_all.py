@@ -60,12 +60,15 @@ def machine() -> str:
 
 
 def lerobot_note() -> str:
+    presets = ('the `weighted_average` strategy implements its presets (weighted_average, '
+               'average, conservative, latest_only)')
     if importlib.util.find_spec('lerobot') is None:
         return ('LeRobot is not installed here (it is an optional extra, never a core '
                 'dependency: see docs on peers), so its aggregation functions were not run side '
-                'by side; the `weighted_average` strategy implements its presets '
-                '(weighted_average, average, conservative, latest_only).')
-    return 'LeRobot is installed: benchmarks that compare with it ran its functions.'
+                f'by side; {presets}.')
+    return ('LeRobot is installed for the tests only (its dataset writer, without its '
+            'dependencies); no benchmark runs its aggregation functions side by side: '
+            f'{presets}.')
 
 
 def run(name: str, timeout: float) -> str:

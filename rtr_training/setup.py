@@ -19,6 +19,8 @@ setup(
         'PyYAML',
         'scipy',
     ],
+    extras_require={'lerobot': ['pyarrow'],  # LeRobot dataset folders (parquet)
+                    'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
     maintainer_email='maintainers@rtr.dev',

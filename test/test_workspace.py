@@ -2,9 +2,11 @@
 
 import configparser
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON_PACKAGES = ['rtr_core', 'rtr_sim', 'rtr_policy_node', 'rtr_chunk_executor',
                    'rtr_training', 'rtr_bringup']
 ROS_ONLY = ('rclpy', 'launch_ros', 'launch', 'cv_bridge', 'lifecycle_msgs')
+# PyPI's colcon-common-extensions beside this interpreter (`make setup` puts it in .venv; a
+# ROS install has it in /usr/bin). Not the first `colcon` on PATH: Debian's own `colcon`
+# package is colcon-core alone, without the `list` verb or ament package identification.
+COLCON = shutil.which('colcon', path=str(Path(sys.executable).parent))
 
 
 def manifest(pkg):
@@ -65,16 +71,61 @@ def test_ros_imports_stay_in_nodes_and_launch_files():
     offenders = []
     for path in ROOT.glob('rtr_*/**/*.py'):
         rel = path.relative_to(ROOT)
+        # the node packages, launch files and the rclpy glue of a package (its ros/ folder)
         if rel.parts[0] in ('rtr_policy_node', 'rtr_chunk_executor') or 'launch' in rel.parts \
-                or rel.parts[1] == 'test':
+                or rel.parts[1] == 'test' or 'ros' in rel.parts[2:-1]:
             continue
         if pattern.search(path.read_text()):
             offenders.append(str(rel))
     assert offenders == []
 
 
-@pytest.mark.skipif(shutil.which('colcon') is None, reason='colcon is not installed')
+@pytest.mark.skipif(COLCON is None, reason=f'no colcon beside {sys.executable}: `make setup` '
+                    'installs colcon-common-extensions into .venv')
 def test_colcon_lists_every_package():
-    out = subprocess.run(['colcon', 'list', '--names-only'], cwd=ROOT, capture_output=True,
+    out = subprocess.run([COLCON, 'list', '--names-only'], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()
     assert sorted(out) == sorted(PYTHON_PACKAGES + ['rtr_msgs'])
+
+
+@pytest.mark.parametrize('pkg', PYTHON_PACKAGES)
+def test_colcon_test_runs_pytest_for_every_python_package(pkg):
+    """colcon runs an ament_python package's pytest tests only if setup.py declares pytest
+    as a test dependency (it ran 0 tests before the `test` extra)."""
+    assert re.search(r"extras_require=\{'test': \['pytest'\]\}",
+                     (ROOT / pkg / 'setup.py').read_text()), f'{pkg}/setup.py: no test extra'
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(COLCON is None, reason=f'no colcon beside {sys.executable}: `make setup` '
+                    'installs colcon-common-extensions into .venv')
+def test_colcon_builds_and_tests_a_package_with_the_venv_as_underlay(tmp_path):
+    """`colcon build` and `colcon test` on the workspace, the venv (ROS from PyPI) as the
+    underlay, as docs/ros2.md says; `colcon test-result` reports the package's tests.
+    Its workspace dependencies come from the venv too (rtr_msgs built there by make setup,
+    rtr_core installed editable), so that only the package itself is built here."""
+    pkg = 'rtr_chunk_executor'
+    from_venv = ['--packages-ignore', 'rtr_msgs', 'rtr_core']
+    env = dict(os.environ, AMENT_PREFIX_PATH=sys.prefix, CMAKE_PREFIX_PATH=sys.prefix)
+    bases = {'build': ['--build-base', str(tmp_path / 'build'),
+                       '--install-base', str(tmp_path / 'install')],
+             'test': ['--build-base', str(tmp_path / 'build'),
+                      '--install-base', str(tmp_path / 'install'),
+                      # its parameter tests (fast): colcon's plumbing is tested here, not the node
+                      '--pytest-args', '-k', 'parameters']}
+    for verb in ('build', 'test'):
+        done = subprocess.run([COLCON, '--log-base', str(tmp_path / 'log'), verb,
+                               '--packages-select', pkg, *from_venv, *bases[verb]],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f'colcon {verb}:\n{done.stdout}\n{done.stderr}'
+    result = subprocess.run([COLCON, 'test-result', '--all', '--test-result-base',
+                             str(tmp_path / 'build')], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = re.search(r'Summary: (\d+) tests, (\d+) errors, (\d+) failures, (\d+) skipped',
+                        result.stdout)
+    assert summary, result.stdout
+    tests, errors, failures, _ = map(int, summary.groups())
+    assert tests >= 2 and errors == failures == 0, result.stdout
+    report = (tmp_path / 'build' / pkg / 'pytest.xml').read_text()
+    assert 'test_unknown_or_mistyped_parameters_fail' in report

@@ -4,6 +4,18 @@
         description_file:=/path/to/my_robot.urdf.xacro controllers_file:=/path/to/ctrl.yaml \
         policy_checkpoint:=/path/policy.pt vae_checkpoint:=/path/vae.pt
 
+The two rtr nodes start unconfigured: nothing moves until an operator brings them up,
+the policy first, then the executor (which commands the arm once active):
+
+    ros2 lifecycle set /rtr_policy configure
+    ros2 lifecycle set /rtr_chunk_executor configure
+    ros2 lifecycle set /rtr_policy activate
+    ros2 lifecycle set /rtr_chunk_executor activate
+
+(`ros2 lifecycle set /rtr_chunk_executor deactivate` brakes to a stop and holds.) With
+``autostart:=true`` the launch file configures and activates both itself. The F/T sensor
+broadcaster is spawned only with ``use_ft_broadcaster:=true`` (arms with a sensor).
+
 Topics (defaults): /camera/camera/color/image_raw, /joint_states,
 /<ft_broadcaster>/wrench -> rtr_policy -> /rtr/action_chunk -> rtr_chunk_executor ->
 /joint_trajectory_controller/joint_trajectory; /rtr/executor_state back to rtr_policy.
@@ -52,11 +64,16 @@ ARGUMENTS = [
     ('use_camera', 'true', 'Start realsense2_camera'),
     ('camera_serial', "''", 'RealSense serial number (empty: the first camera found)'),
     ('camera_profile', '640x480x30', 'RealSense colour profile WIDTHxHEIGHTxFPS'),
+    ('use_ft_broadcaster', 'false',
+     'Spawn the force_torque_sensor_broadcaster (only on arms with an F/T sensor)'),
     ('ft_broadcaster', 'force_torque_sensor_broadcaster',
      'Name of the force_torque_sensor_broadcaster (its topic is /<name>/wrench)'),
     ('trajectory_controller', 'joint_trajectory_controller',
      'Name of the joint_trajectory_controller to stream to'),
     ('use_sim_time', 'false', 'Use /clock (bag replay, simulators)'),
+    ('autostart', 'false',
+     'Configure and activate rtr_policy and rtr_chunk_executor at launch (the arm moves '
+     'without an operator: false on a real arm, use ros2 lifecycle set)'),
 ]
 
 
@@ -82,14 +99,14 @@ def generate_launch_description():
         package='robot_state_publisher', executable='robot_state_publisher',
         parameters=[robot_description, use_sim_time], output='both',
     )
-    spawners = [
-        Node(package='controller_manager', executable='spawner',
-             arguments=[name, '--controller-manager', '/controller_manager',
-                        '--param-file', cfg['controllers_file']],
-             output='both')
-        for name in ('joint_state_broadcaster', cfg['trajectory_controller'],
-                     cfg['ft_broadcaster'])
-    ]
+    def spawner(name, condition=None):
+        return Node(package='controller_manager', executable='spawner',
+                    arguments=[name, '--controller-manager', '/controller_manager',
+                               '--param-file', cfg['controllers_file']],
+                    output='both', condition=condition)
+
+    spawners = [spawner('joint_state_broadcaster'), spawner(cfg['trajectory_controller']),
+                spawner(cfg['ft_broadcaster'], IfCondition(cfg['use_ft_broadcaster']))]
     camera = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(
             PathJoinSubstitution([FindPackageShare('realsense2_camera'), 'launch',
@@ -127,16 +144,18 @@ def generate_launch_description():
         }],
         output='both',
     )
+    # only with autostart:=true: configure, then activate once inactive
+    autostart = IfCondition(cfg['autostart'])
     lifecycle = []
     for node in (policy, executor):
-        lifecycle.append(EmitEvent(event=ChangeState(
-            lifecycle_node_matcher=matches_action(node),
-            transition_id=Transition.TRANSITION_CONFIGURE)))
         lifecycle.append(RegisterEventHandler(OnStateTransition(
             target_lifecycle_node=node, goal_state='inactive',
             entities=[EmitEvent(event=ChangeState(
                 lifecycle_node_matcher=matches_action(node),
-                transition_id=Transition.TRANSITION_ACTIVATE))])))
+                transition_id=Transition.TRANSITION_ACTIVATE))]), condition=autostart))
+        lifecycle.append(EmitEvent(event=ChangeState(
+            lifecycle_node_matcher=matches_action(node),
+            transition_id=Transition.TRANSITION_CONFIGURE), condition=autostart))
 
     return LaunchDescription(declared + [control_node, state_publisher, *spawners, camera,
                                          policy, executor, *lifecycle])

@@ -1,6 +1,7 @@
 """rtr against ros2_control's mock hardware and the rtr arm: the whole ROS graph, no robot.
 
-    ros2 launch rtr_bringup sim.launch.py policy_checkpoint:=... vae_checkpoint:=...
+    ros2 launch rtr_bringup sim.launch.py policy_checkpoint:=... vae_checkpoint:=... \
+        autostart:=true
 
 Same graph as real_robot.launch.py with mock_components/GenericSystem (F/T values through
 mock sensor commands) and the rtr arm's description. No camera is started; give the policy
@@ -18,6 +19,9 @@ ARGUMENTS = [
     ('vae_checkpoint', '', 'Action VAE checkpoint (.pt) written by rtr train vae'),
     ('use_camera', 'false', 'Start realsense2_camera too'),
     ('use_sim_time', 'false', 'Use /clock (bag replay)'),
+    ('use_ft_broadcaster', 'true', 'Spawn the F/T broadcaster (the rtr arm has the sensor)'),
+    ('autostart', 'false', 'Configure and activate the rtr nodes at launch (see '
+     'real_robot.launch.py for the ros2 lifecycle set commands)'),
 ]
 
 

@@ -6,6 +6,7 @@ Runs under `colcon test` (launch_testing's pytest plugin); skipped where ROS 2 i
 
 import time
 import unittest
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from rtr_core.msgs import MessageTypes, chunk_to_msg, joint_state_to_msg  # noqa
 from rtr_core.topics import TOPICS  # noqa: E402
 
 JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
+PARAMS = Path(__file__).resolve().parents[1] / 'config' / 'rtr_nodes.yaml'  # the arm's limits
 pytestmark = pytest.mark.ros
 
 
@@ -33,7 +35,8 @@ pytestmark = pytest.mark.ros
 def generate_test_description():
     executor = launch_ros.actions.LifecycleNode(
         package='rtr_chunk_executor', executable='chunk_executor', name='rtr_chunk_executor',
-        namespace='', parameters=[{'executor.strategy': 'naive'}], output='screen')
+        namespace='', parameters=[str(PARAMS), {'executor.strategy': 'naive'}],
+        output='screen')
 
     def change(transition):
         return launch.actions.EmitEvent(event=launch_ros.events.lifecycle.ChangeState(

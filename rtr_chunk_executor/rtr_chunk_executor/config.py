@@ -16,6 +16,12 @@ from rtr_core.topics import Topics
 
 NODE_NAME = 'rtr_chunk_executor'
 
+#: Parameters the node refuses to configure without: the robot's joints and safety limits
+#: (config/rtr_nodes.yaml gives them; the dataclass defaults are no robot's).
+REQUIRED_PARAMETERS = tuple(f'executor.{name}' for name in (
+    'joint_names', 'safety.position_lower', 'safety.position_upper', 'safety.max_velocity',
+    'safety.max_acceleration', 'safety.max_jerk'))
+
 
 @dataclass(frozen=True)
 class ExecutorNodeConfig:
@@ -32,16 +38,20 @@ class ExecutorNodeConfig:
 
 
 def build_executor(config: ExecutorNodeConfig):
-    """The rtr_core executor the node wraps (loads the VAE when the strategy refines)."""
-    import torch
-
+    """The rtr_core executor the node wraps (loads the VAE when the strategy refines; torch
+    is imported only then, so a robot PC running a baseline needs none)."""
     from rtr_core.executor.executor import ChunkExecutor
-    from rtr_core.vae import ActionVAE
 
-    torch.set_num_threads(config.torch_threads)
-    vae = ActionVAE.load(config.vae_checkpoint) if config.vae_checkpoint else None
+    vae = None
+    if config.vae_checkpoint:
+        import torch
+
+        from rtr_core.vae import ActionVAE
+
+        torch.set_num_threads(config.torch_threads)
+        vae = ActionVAE.load(config.vae_checkpoint)
     try:
-        return ChunkExecutor(config.executor, vae=vae)
+        return ChunkExecutor(config.executor, action_vae=vae)
     except RtrError as exc:
         raise RtrError(f'{NODE_NAME}: {exc} (vae_checkpoint: {config.vae_checkpoint!r})') \
             from exc

@@ -10,23 +10,27 @@ rtr_core.executor.ChunkExecutor, tested without ROS. Topics (defaults in rtr_cor
 Lifecycle: configure loads the VAE and builds the executor; activate starts the 60 Hz loop (a
 dedicated thread with absolute deadlines), which starts commanding from the first measured
 joint state; deactivate and shutdown decelerate to a stop and hold.
+
+Threads: the 60 Hz loop is its own thread, so no executor can delay it but through the GIL.
+Joint states (often 500 Hz) never wake the executor: the loop takes the newest one when it
+needs it (rtr_core.ros.LatestMessage). Chunks are refined in their own callback group, apart
+from the lifecycle services and the diagnostics timer. ``main`` runs the node alone;
+rtr_bringup's ``rtr_graph`` runs it beside the others in one process (rtr_core.ros.run_nodes).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import executor_diagnostics
 from rtr_core.errors import RtrError
+from rtr_core.executor.fail_safe import FailSafe
 from rtr_core.joints import select_joints
 from rtr_core.msgs import (
     MessageTypes,
@@ -34,27 +38,30 @@ from rtr_core.msgs import (
     executor_state_to_msg,
     float64_array_to_msg,
     joint_state_from_msg,
+    window_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
+from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
 
-from .config import NODE_NAME, ExecutorNodeConfig, build_executor
+from .config import NODE_NAME, REQUIRED_PARAMETERS, ExecutorNodeConfig, build_executor
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
 
 
+@logged_transitions
 class ChunkExecutorNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self._defaults = flatten(ExecutorNodeConfig())
-        dynamic = ParameterDescriptor(dynamic_typing=True)  # scalar or per-joint limits
-        for name, value in self._defaults.items():
-            self.declare_parameter(name, value, dynamic)
+        # dynamic: ints for floats, scalar or per-joint limits
+        declare_config_parameters(self, self._defaults)
         self._types = MessageTypes.from_ros_packages()
         self._core = None
         self._loop: PeriodicLoop | None = None
-        self._joint_state = None  # (names, positions) of the latest /joint_states
-        self._joint_lock = threading.Lock()
+        self._joint_states: LatestMessage | None = None
+        self._chunk_group = MutuallyExclusiveCallbackGroup()
+        self._diag_group = MutuallyExclusiveCallbackGroup()
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -64,7 +71,10 @@ class ChunkExecutorNode(LifecycleNode):
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
             values = {name: self.get_parameter(name).value for name in self._defaults}
-            self.config = unflatten(ExecutorNodeConfig, values, f'{NODE_NAME} parameters')
+            # rclpy keeps every override it was given (parameters file, launch, command
+            # line, constructor) here, declared or not: a typo is refused, not dropped
+            self.config = from_parameters(ExecutorNodeConfig, values, self._parameter_overrides,
+                                          f'{NODE_NAME} parameters', REQUIRED_PARAMETERS)
             self._core = build_executor(self.config)
         except RtrError as exc:
             self.get_logger().error(str(exc))
@@ -82,9 +92,9 @@ class ChunkExecutorNode(LifecycleNode):
         self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
         self._chunk_sub = self.create_subscription(
             t.ActionChunk, cfg.topics.action_chunk, self._on_chunk,
-            QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
-        self._joint_sub = self.create_subscription(
-            t.JointState, cfg.topics.joint_states, self._on_joint_state, 10)
+            QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE),
+            callback_group=self._chunk_group)
+        self._joint_states = LatestMessage(self, t.JointState, cfg.topics.joint_states)
         if cfg.executor.strategy == 'rtr' and not cfg.vae_checkpoint:
             self.get_logger().warn('strategy rtr without vae_checkpoint: hand-overs are '
                                    'anchored but not refined through the VAE')
@@ -99,9 +109,13 @@ class ChunkExecutorNode(LifecycleNode):
         self._started = False
         self._activated_at = time.monotonic()
         result = super().on_activate(state)
+        # a step that raises holds the arm smoothly (once per streak) and the loop goes on
+        fail_safe = FailSafe(self._core, self._now, lambda w: self._publish_command(
+            w.positions[-1], w))
         self._loop = PeriodicLoop(self.config.executor.control_period, self._tick,
-                                  name='rtr-executor-60hz').start()
-        self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
+                                  name='rtr-executor-60hz', on_error=fail_safe).start()
+        self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose,
+                                             callback_group=self._diag_group)
         return result
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -123,10 +137,12 @@ class ChunkExecutorNode(LifecycleNode):
             if hasattr(self, pub):
                 self.destroy_lifecycle_publisher(getattr(self, pub))
                 delattr(self, pub)
-        for sub in ('_chunk_sub', '_joint_sub'):
-            if hasattr(self, sub):
-                self.destroy_subscription(getattr(self, sub))
-                delattr(self, sub)
+        if hasattr(self, '_chunk_sub'):
+            self.destroy_subscription(self._chunk_sub)
+            del self._chunk_sub
+        if self._joint_states is not None:
+            self._joint_states.destroy(self)
+            self._joint_states = None
         self._core = None
 
     def _stop_and_hold(self) -> None:
@@ -142,24 +158,17 @@ class ChunkExecutorNode(LifecycleNode):
 
     # --- callbacks --------------------------------------------------------------------------
 
-    def _on_joint_state(self, msg) -> None:
+    def _measured_position(self):
+        """The newest measured position of our joints (None before the first joint state)."""
+        msg = self._joint_states.take() if self._joint_states is not None else None
+        if msg is None:
+            return None
         try:
             _, names, position, _ = joint_state_from_msg(msg)
+            return select_joints(names, position, self.config.executor.joint_names)
         except RtrError as exc:
             self.get_logger().warn(f'{self.config.topics.joint_states}: {exc}',
                                    throttle_duration_sec=5.0)
-            return
-        with self._joint_lock:
-            self._joint_state = (names, position)
-
-    def _measured_position(self):
-        with self._joint_lock:
-            if self._joint_state is None:
-                return None
-            names, position = self._joint_state
-        try:
-            return select_joints(names, position, self.config.executor.joint_names)
-        except RtrError:
             return None
 
     def _on_chunk(self, msg) -> None:
@@ -188,6 +197,8 @@ class ChunkExecutorNode(LifecycleNode):
             self._core.start(position, self._now())
             self._started = True
         result = self._core.tick(self._now())
+        if not result.new:  # a simulated clock slower than the wall clock: nothing new yet
+            return
         if result.position is not None:
             self._publish_command(result.position, result.window)
         self._state_pub.publish(executor_state_to_msg(self._core.state(), self._types))
@@ -195,7 +206,7 @@ class ChunkExecutorNode(LifecycleNode):
     def _publish_command(self, position, window) -> None:
         if self.config.output_mode == 'jtc':
             if window is not None:
-                self._command_pub.publish(window.to_msg(self._types))
+                self._command_pub.publish(window_to_msg(window, self._types))
         else:
             self._command_pub.publish(float64_array_to_msg(position, self._types))
 
@@ -212,17 +223,6 @@ class ChunkExecutorNode(LifecycleNode):
         self._diag_pub.publish(array)
 
 
-def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = ChunkExecutorNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        try:
-            node._stop_and_hold()
-        except Exception as exc:  # the context may already be shut down (Ctrl-C)
-            node.get_logger().warn(f'could not send the final hold: {exc}')
-        node.destroy_node()
-        rclpy.try_shutdown()
+def main(args=None) -> int:
+    """The node alone in its process, until SIGINT/SIGTERM (exit status 0)."""
+    return run_nodes([ChunkExecutorNode], args)

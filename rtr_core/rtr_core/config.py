@@ -7,12 +7,14 @@ the file and the dotted key, so a typo never silently falls back to a default.
 
 The same dataclass gives a node its ROS 2 parameters: :func:`flatten` turns it into
 ``{'dotted.name': value}`` to declare, and :func:`unflatten` builds it back from the values
-the node received.
+the node received. rclpy silently drops an override of a parameter that was never declared,
+so :func:`from_parameters` first checks the names of the overrides a node was given.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -132,6 +134,8 @@ def from_dict(cls: type[T], data: Mapping[str, Any], source: str = '', prefix: s
         key = f'{prefix}.{name}' if prefix else name
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], source, key)
+        elif 'legacy' in field.metadata:
+            kwargs[name] = field.metadata['legacy']
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f'{_where(source, key)}: required key is missing')
     try:
@@ -179,11 +183,26 @@ def load_ros_params(cls: type[T], path: str | Path, node_name: str) -> T:
     raise ConfigError(f'{path}: no parameters for node {node_name!r}')
 
 
+def added_field(default: Any, legacy: Any = None) -> Any:
+    """A config field added after artifacts were made with its dataclass: ``legacy`` (the
+    ``default`` unless given) is the value those artifacts implied. :func:`to_dict` leaves the
+    field out at that value, so their content hashes and keys stay what they were, and
+    :func:`from_dict` gives it back to data without the key."""
+    legacy = default if legacy is None else legacy
+    return dataclasses.field(default=default, metadata={'legacy': legacy})
+
+
+def _at_legacy(obj: Any, f: dataclasses.Field) -> bool:
+    return 'legacy' in f.metadata and getattr(obj, f.name) == f.metadata['legacy']
+
+
 def to_dict(obj: Any) -> dict[str, Any]:
-    """Plain dict (lists, not tuples) of a config dataclass, YAML-ready."""
+    """Plain dict (lists, not tuples) of a config dataclass, YAML-ready (without the
+    :func:`added_field` fields at their legacy value)."""
     def plain(v):
         if dataclasses.is_dataclass(v):
-            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)
+                    if not _at_legacy(v, f)}
         if isinstance(v, (list, tuple)):
             return [plain(x) for x in v]
         if isinstance(v, dict):
@@ -216,3 +235,52 @@ def unflatten(cls: type[T], flat: Mapping[str, Any], source: str = 'parameters')
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return from_dict(cls, nested, source)
+
+
+#: Parameters every rclpy node has besides its own (``use_sim_time``, the type description
+#: service switch, QoS overrides).
+ROS_PARAMETERS = ('use_sim_time', 'start_type_description_service')
+ROS_PARAMETER_PREFIXES = ('qos_overrides.',)
+
+
+def dotted(data: Mapping[str, Any], prefix: str = '') -> dict[str, Any]:
+    """``{'a.b.c': value}`` of nested YAML mappings: the parameter names ROS 2 makes of a
+    ``ros__parameters`` block."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(dotted(value, f'{prefix}{key}.'))
+        else:
+            out[f'{prefix}{key}'] = value
+    return out
+
+
+def check_parameter_names(cls: type, given: Sequence[str] | Mapping[str, Any], source: str,
+                          required: Sequence[str] = ()) -> None:
+    """Refuse parameter overrides that name no field of ``cls`` (a typo would otherwise be
+    dropped by rclpy and the default used), naming the closest valid name, and require the
+    ``required`` ones (values with no safe default, e.g. a robot's limits)."""
+    known = sorted(flatten(cls()))
+    unknown = [n for n in given if n not in known and n not in ROS_PARAMETERS
+               and not n.startswith(ROS_PARAMETER_PREFIXES)]
+    if unknown:
+        problems = []
+        for name in sorted(unknown):
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            problems.append(f'unknown parameter {name!r}{hint}')
+        raise ConfigError(f'{source}: {"; ".join(problems)} (the parameters are the fields '
+                          f'of {cls.__name__})')
+    missing = [n for n in required if n not in given]
+    if missing:
+        raise ConfigError(f'{source}: required parameters missing: {", ".join(missing)} '
+                          f'(no default is safe: give them in the parameters file)')
+
+
+def from_parameters(cls: type[T], values: Mapping[str, Any], overrides: Sequence[str] |
+                    Mapping[str, Any], source: str, required: Sequence[str] = ()) -> T:
+    """The config a node was given: ``overrides`` are the parameter names set from outside
+    (parameters file, launch, command line), checked by :func:`check_parameter_names`;
+    ``values`` are the declared parameters' values."""
+    check_parameter_names(cls, overrides, source, required)
+    return unflatten(cls, values, source)

@@ -24,12 +24,18 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
         ('chunks_rejected', str(state.chunks_rejected)),
         ('last_rejection_reason', state.last_rejection_reason),
         ('clamped_ticks', str(state.clamped_ticks)),
+        ('clipped_chunks', str(state.clipped_chunks)),
         ('stall_ticks', str(state.stall_ticks)),
         ('tick_lateness_p50_ms', f'{lateness.p50_ms:.3f}'),
         ('tick_lateness_p99_ms', f'{lateness.p99_ms:.3f}'),
         ('tick_lateness_max_ms', f'{lateness.max_ms:.3f}'),
         ('missed_ticks', str(lateness.overruns)),
+        ('tick_errors', str(lateness.errors)),
+        ('last_tick_error', lateness.last_error),
     ]
+    if lateness.failing:
+        return ERROR, f'control tick failing ({lateness.failing} in a row), holding: ' \
+                      f'{lateness.last_error}', values
     if lateness.ticks and lateness.p99_ms > period_ms:
         return WARN, f'ticks late: p99 {lateness.p99_ms:.1f} ms > period', values
     if state.mode == MODE_HOLDING:
@@ -39,8 +45,10 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
     return OK, 'executing', values
 
 
-def policy_diagnostics(stats) -> tuple[int, str, list[tuple[str, str]]]:
-    """Diagnostics of the inference worker (:class:`~rtr_core.inference.InferenceStats`)."""
+def policy_diagnostics(stats, source: dict[str, str] | None = None
+                       ) -> tuple[int, str, list[tuple[str, str]]]:
+    """Diagnostics of the inference worker (:class:`~rtr_core.inference.InferenceStats`) and
+    of its chunk source (``ChunkSource.stats()``: rejected replies by kind, reconnects)."""
     values = [
         ('chunks', str(stats.chunks)),
         ('latency_p50_ms', f'{stats.latency_p50_ms:.1f}'),
@@ -48,8 +56,19 @@ def policy_diagnostics(stats) -> tuple[int, str, list[tuple[str, str]]]:
         ('compute_p50_ms', f'{stats.compute_p50_ms:.1f}'),
         ('skipped_stale_or_missing', str(stats.skipped)),
         ('policy_errors', str(stats.failed)),
+        ('last_policy_error', stats.last_error),
+        ('chunks_rejected_by_executor', str(stats.rejected)),
+        ('chunks_unconfirmed', str(stats.unconfirmed)),
         *[(f'dropped_{name}', str(n)) for name, n in sorted(stats.dropped.items())],
+        *[(f'source_{k}', v) for k, v in (source or {}).items()],
     ]
+    if not stats.alive:
+        return ERROR, 'inference thread stopped', values
+    if stats.failing:
+        return ERROR, f'policy failing ({stats.failing} in a row): {stats.last_error}', values
+    if source and int(source.get('rejected_replies', '0')):
+        return WARN, (f'{source["rejected_replies"]} replies rejected, last: '
+                      f'{source.get("last_rejection", "")}'), values
     if stats.last_problem:
         return WARN, f'not inferring: {stats.last_problem}', values
     if stats.failed:

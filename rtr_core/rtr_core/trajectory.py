@@ -3,7 +3,8 @@
 Following ros2.md, every control tick the streamer publishes the next 0.2-0.5 s of points
 with positions AND velocities, ``header.stamp = 0`` ("start now") and ``time_from_start``
 relative to the publish time; the controller replaces its running trajectory with it and
-interpolates with cubic splines from its last desired state.
+interpolates with cubic splines from its last desired state. As a message:
+:func:`rtr_core.msgs.window_to_msg`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from .msgs.convert import trajectory_from_msg, trajectory_to_msg
-from .msgs.types import MessageTypes
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,3 @@ class TrajectoryWindow:
         offset = dt if first_offset is None else first_offset
         times = offset + dt * np.arange(p.shape[0])
         return cls(tuple(joint_names), times, p, v)
-
-    def to_msg(self, types: MessageTypes):
-        return trajectory_to_msg(self.joint_names, self.times_from_start, self.positions, types,
-                                 velocities=self.velocities, stamp=0.0)
-
-    @classmethod
-    def from_msg(cls, msg) -> TrajectoryWindow:
-        _, names, times, positions, velocities = trajectory_from_msg(msg)
-        return cls(names, times, positions, velocities)

@@ -52,4 +52,5 @@ def executor_state():
         clamped_ticks=3,
         stall_ticks=0,
         last_rejection_reason='chunk 5: positions contain NaN',
+        last_rejected_chunk_id=5,
     )

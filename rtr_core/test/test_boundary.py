@@ -15,7 +15,7 @@ J = ExecutorConfig().joint_names
 H = 48
 UNLIMITED = ExecutorConfig.from_dict({'safety': {
     'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
-    'max_velocity': 1e4, 'max_acceleration': 1e8}})
+    'max_velocity': 1e4, 'max_acceleration': 1e8, 'max_jerk': 1e12}})
 
 
 def const_chunk(stamp, value, chunk_id, h=H):
@@ -30,7 +30,7 @@ def ramp_chunk(stamp, offset, chunk_id, slope=0.6, h=H):
 
 def execute(strategy, deliveries, last_tick, config=None, vae=None):
     """Deliver (arrival, chunk) before the first tick at/after arrival; joint 0 per tick."""
-    ex = ChunkExecutor(config or ExecutorConfig(), strategy=strategy, vae=vae)
+    ex = ChunkExecutor(config or ExecutorConfig(), strategy=strategy, action_vae=vae)
     out, i = {}, 0
     for k in range(0, last_tick + 1):
         while i < len(deliveries) and deliveries[i][0] <= k * T + 1e-9:
@@ -45,7 +45,7 @@ def execute(strategy, deliveries, last_tick, config=None, vae=None):
 
 def test_every_strategy_is_chosen_by_name():
     assert set(STRATEGIES) == {'sync', 'naive', 'weighted_average', 'temporal_ensemble',
-                               'crossfade', 'rtr_paper', 'rtr'}
+                               'crossfade', 'anchor', 'rtr_paper', 'rtr'}
     with pytest.raises(BoundaryError, match='unknown boundary strategy'):
         make_strategy('smooth')
     with pytest.raises(BoundaryError, match='needs an action VAE'):

@@ -12,15 +12,15 @@ from rtr_core.datasets.lasa import shape_path
 from rtr_core.evaluation.chunk_stream import StreamConfig, predicted_stream
 from rtr_core.evaluation.replay import RecordedStream, common_quiet, replay
 from rtr_core.executor.config import BoundaryConfig, ExecutorConfig
-from rtr_core.executor.timeline import Plan, chunk_to_plan
 from rtr_core.metrics import seam_gaps, seam_ticks
+from rtr_core.timeline import Plan, chunk_to_plan
 
 T = 1 / 60
 J = ExecutorConfig().joint_names
 MIX = np.random.default_rng(0).normal(0.0, 1.0, (2, len(J)))
 UNLIMITED = ExecutorConfig.from_dict({'safety': {
     'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
-    'max_velocity': 1e4, 'max_acceleration': 1e8}})
+    'max_velocity': 1e4, 'max_acceleration': 1e8, 'max_jerk': 1e12}})
 
 
 def joint_motion(shape, demo, size=0.6):
@@ -131,9 +131,9 @@ def test_a_vae_of_another_rate_is_refused(vae):
     from rtr_core.executor.executor import ChunkExecutor
 
     with pytest.raises(BoundaryError, match='control period'):
-        ChunkExecutor(ExecutorConfig(control_period=1 / 50), 'rtr', vae=vae)
+        ChunkExecutor(ExecutorConfig(control_period=1 / 50), 'rtr', action_vae=vae)
     with pytest.raises(BoundaryError, match='do not match the executor joints'):
-        ChunkExecutor(ExecutorConfig(joint_names=('a', 'b')), 'rtr', vae=vae)
+        ChunkExecutor(ExecutorConfig(joint_names=('a', 'b')), 'rtr', action_vae=vae)
 
 
 def test_rtr_paper_is_the_seed_algorithm(vae):

@@ -15,9 +15,9 @@ from rtr_core.executor.config import (
 )
 from rtr_core.executor.executor import ChunkExecutor
 from rtr_core.executor.state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE
-from rtr_core.executor.timeline import History, chunk_to_plan, tick_of
 from rtr_core.executor.trigger import Trigger
-from rtr_core.msgs import executor_state_from_msg, executor_state_to_msg
+from rtr_core.msgs import executor_state_from_msg, executor_state_to_msg, window_to_msg
+from rtr_core.timeline import History, chunk_to_plan, tick_of
 
 T = 1 / 60
 JOINTS = ExecutorConfig().joint_names
@@ -73,7 +73,8 @@ def test_tick_of_tolerates_late_wakeups_and_history_fills_gaps():
 
 
 def test_stale_actions_are_dropped_by_time():
-    ex = ChunkExecutor(strategy='naive')
+    # the 0.01 rad switch to chunk 2 is a jerk the default limit would smooth
+    ex = ChunkExecutor(ExecutorConfig(safety=SafetyConfig(max_jerk=1e6)), strategy='naive')
     c = ramp_chunk(0.0)
     # arrives 10.5 ticks after the observation: actions for ticks 1..10 are stale
     out = run(ex, [(10.5 * T, c)], range(10, 14))
@@ -147,20 +148,23 @@ def test_hold_decelerates_smoothly_when_the_plan_runs_out():
     a = np.diff(v, axis=0) / T
     assert out[25].mode == MODE_HOLDING and out[10].mode == MODE_EXECUTING
     assert np.all(np.abs(a) <= 20.0 + 1e-6)  # no step anywhere, even from rest
-    assert np.all(np.abs(a[19:]) <= 10.0 + 1e-6)  # the hold uses the hold deceleration
+    # the hold uses the hold deceleration (after the tick it starts from the plan's state)
+    assert np.all(np.abs(a[20:]) <= 10.0 + 1e-6)
     np.testing.assert_allclose(v[-5:], 0.0, atol=1e-12)  # comes to rest
     assert ex.state().stall_ticks == 79 - 20
 
 
 def test_window_streams_the_plan_ahead_with_velocities(types):
-    ex = ChunkExecutor(ExecutorConfig(window_duration=0.25), strategy='naive')
+    # the ramp starts at 0.3 rad/s from rest: a jerk the default limit would smooth
+    ex = ChunkExecutor(ExecutorConfig(window_duration=0.25,
+                                      safety=SafetyConfig(max_jerk=1e6)), strategy='naive')
     c = ramp_chunk(0.0)
     out = run(ex, [(0.0, c)], range(1, 5))
     w = out[-1].window
     assert w.positions.shape == (15, 7)
     np.testing.assert_allclose(w.positions[1:], c.positions[4:18])
     np.testing.assert_allclose(w.velocities[5], 0.3, rtol=1e-6)
-    assert w.to_msg(types).points[0].time_from_start.nanosec > 0
+    assert window_to_msg(w, types).points[0].time_from_start.nanosec > 0
 
 
 def test_state_round_trips_through_the_message(types):
@@ -241,3 +245,16 @@ def test_hold_decelerates_smoothly_to_a_stop():
     assert later[-1].mode == MODE_HOLDING
     np.testing.assert_allclose(later[-1].velocity, 0.0, atol=1e-9)
     np.testing.assert_allclose(later[-1].position, window.positions[-1], atol=1e-9)
+
+
+def test_tick_says_whether_it_is_a_new_tick():
+    """Issue 14.6: a loop paced by the wall clock on a slower simulated clock calls tick()
+    several times per tick; only the first call of a tick is new (and gets published)."""
+    ex = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    assert ex.tick(0.0).new and not ex.tick(0.2 * T).new, 'idle: one new result per tick'
+    ex.start(np.zeros(7), 0.0)
+    first = ex.tick(T)
+    again = ex.tick(T + 0.3 * T)
+    assert first.new and not again.new and again.tick == first.tick
+    np.testing.assert_array_equal(again.position, first.position)
+    assert ex.tick(2 * T).new

@@ -1,5 +1,6 @@
 """Inference worker + real ChunkExecutor on the wall clock: triggers, no bursts, stale inputs."""
 
+import dataclasses
 import threading
 import time
 
@@ -90,3 +91,161 @@ def test_stale_image_stops_inference_with_a_reason_then_resumes():
     assert stats.skipped >= 1
     assert 'image is' in stats.last_problem and 'old' in stats.last_problem
     assert all(c.stamp - published[0].stamp < 1.0 for c in published)
+
+
+def _feed(executor, worker, inputs, seconds, clock=time.monotonic, on_tick=None):
+    """Tick the executor on the wall clock and feed the worker, as the nodes do."""
+    t0 = clock()
+    while clock() - t0 < seconds:
+        now = clock()
+        inputs.put_image(now, np.zeros((8, 8, 3), np.uint8))
+        result = executor.tick(now)
+        if result.position is not None:
+            inputs.put_joint_state(now, JOINTS, result.position)
+        worker.on_executor_state(executor.state())
+        if on_tick is not None:
+            on_tick(now - t0)
+        time.sleep(DT)
+
+
+def _worker(executor, predict=ramp_policy, deliver=None, **kwargs):
+    """A worker whose chunks reach ``executor`` 20 ms after publishing, unless ``deliver``
+    says no (a lost message)."""
+    inputs = LatestInputs(JOINTS, ('image', 'joint_positions'))
+    published = []
+
+    def publish(chunk):
+        published.append(chunk)
+        if deliver is None or deliver(chunk):
+            threading.Timer(0.02, lambda: executor.receive(chunk, time.monotonic())).start()
+
+    worker = InferenceWorker(predict, inputs, publish, time.monotonic, **kwargs)
+    return worker, inputs, published
+
+
+def test_a_rejected_chunk_does_not_lock_inference_up():
+    """Issue 14.1: chunk 1 is rejected (stale, as after a slow warm-up); the executor names
+    it in last_rejected_chunk_id and the worker infers again at once."""
+    executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    calls = []
+
+    def stale_first(observation, rtc):
+        calls.append(observation.stamp)
+        chunk = ramp_policy(observation, rtc)
+        if len(calls) == 1:  # the whole chunk lies 2 s in the past
+            return dataclasses.replace(chunk, stamp=chunk.stamp - 2.0,
+                                       start_time=chunk.start_time - 2.0)
+        return chunk
+
+    worker, inputs, published = _worker(executor, stale_first)
+    executor.start(np.zeros(7), time.monotonic())
+    worker.start()
+    try:
+        _feed(executor, worker, inputs, 1.2)
+    finally:
+        worker.stop()
+    state = executor.state()
+    assert len(published) >= 3, 'inference went on after the rejection'
+    assert state.chunks_accepted >= 2
+    assert executor.rejections()['stale'] == 1 and state.last_rejected_chunk_id == 1
+    assert worker.stats().rejected == 1
+
+
+def test_a_lost_chunk_does_not_lock_inference_up():
+    """Issue 14.1: chunk 2 never reaches the executor (lost during discovery); the worker
+    gives up waiting after a timeout derived from the measured round trip."""
+    executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    worker, inputs, published = _worker(executor, deliver=lambda c: c.chunk_id != 2)
+    executor.start(np.zeros(7), time.monotonic())
+    worker.start()
+    try:
+        _feed(executor, worker, inputs, 2.0)
+    finally:
+        worker.stop()
+    assert len(published) >= 4, [c.chunk_id for c in published]
+    assert executor.state().chunks_accepted >= 3
+    stats = worker.stats()
+    assert stats.unconfirmed == 1 and stats.rejected == 0
+
+
+def test_executor_reset_does_not_lock_inference_up():
+    """Issue 14.1: re-activating the executor resets its counters (last_received_chunk_id
+    goes back to 0); the worker must not wait for them to catch up with its ids."""
+    executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    worker, inputs, published = _worker(executor)
+    executor.start(np.zeros(7), time.monotonic())
+    worker.start()
+    before = []
+
+    def reactivate(elapsed):
+        if elapsed > 0.7 and not before:
+            before.append(len(published))
+            executor.reset()
+            executor.start(np.zeros(7), time.monotonic())
+
+    try:
+        _feed(executor, worker, inputs, 1.6, on_tick=reactivate)
+    finally:
+        worker.stop()
+    assert before and before[0] >= 2
+    assert len(published) >= before[0] + 2, 'inference went on after the reset'
+    assert executor.state().chunks_accepted >= 1
+
+
+def test_a_policy_that_raises_is_counted_reported_and_survived(caplog):
+    """Issue 14.2: any exception in predict (CUDA out of memory, a bug in a user's policy)
+    used to end the worker thread while diagnostics said OK."""
+    from rtr_core.diagnostics import ERROR, policy_diagnostics
+
+    executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
+    calls, levels = [], []
+
+    def flaky(observation, rtc):
+        calls.append(1)
+        if len(calls) in (2, 3):
+            raise MemoryError('CUDA out of memory') if len(calls) == 2 else KeyError('bug')
+        return ramp_policy(observation, rtc)
+
+    worker, inputs, published = _worker(executor, flaky)
+    executor.start(np.zeros(7), time.monotonic())
+    worker.start()
+
+    def watch(elapsed):
+        levels.append(policy_diagnostics(worker.stats())[0])
+
+    with caplog.at_level('ERROR', logger='rtr.inference'):
+        try:
+            _feed(executor, worker, inputs, 1.5, on_tick=watch)
+        finally:
+            worker.stop()
+    stats = worker.stats()
+    assert stats.failed == 2 and stats.failing == 0
+    assert len(published) >= 3, 'inference went on after the failures'
+    assert ERROR in levels and levels[-1] != ERROR
+    assert 'MemoryError' in caplog.text and 'Traceback' in caplog.text
+
+
+def test_confirmation_timeout_follows_the_measured_round_trip(executor_state):
+    from rtr_core.inference.confirmation import Confirmation
+
+    def state(received=0, rejected=0, accepted=7, rejected_count=0):
+        return dataclasses.replace(executor_state, last_received_chunk_id=received,
+                                   last_rejected_chunk_id=rejected, chunks_accepted=accepted,
+                                   chunks_rejected=rejected_count)
+
+    c = Confirmation(floor=0.25, factor=2.0)
+    assert c.timeout() == 0.25, 'the floor before anything was measured'
+    for i in range(1, 21):  # accepted 0.3 s after sending
+        c.sent(i, 10.0 * i)
+        assert c.waiting(state(i - 1), 10.0 * i + 0.1)
+        assert not c.waiting(state(i), 10.0 * i + 0.3)
+    assert abs(c.timeout() - 0.6) < 1e-9 and c.accepted == 20
+    c.sent(21, 300.0)
+    assert c.waiting(state(20), 300.5)
+    assert not c.waiting(state(20), 300.61) and c.unconfirmed == 1, 'lost: given up'
+    c.sent(22, 301.0)
+    assert not c.waiting(state(20, rejected=22, rejected_count=1), 301.05) and c.rejected == 1
+    c.sent(23, 302.0)
+    assert not c.waiting(state(0, accepted=0), 302.05) and c.resets == 1, 'executor reset'
+    c.sent(24, 303.0)
+    assert not c.waiting(state(0, accepted=0), 200.0) and c.resets == 2, 'clock went back'

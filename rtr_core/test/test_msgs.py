@@ -77,7 +77,8 @@ def test_executor_state_round_trip(executor_state, types):
     np.testing.assert_array_equal(back.position, executor_state.position)
     np.testing.assert_array_equal(back.velocity, executor_state.velocity)
     for field in ('tick', 'planned_actions_left', 'chunk_id', 'inference_requested', 'strategy',
-                  'mode', 'chunks_rejected', 'clamped_ticks', 'last_rejection_reason'):
+                  'mode', 'chunks_rejected', 'clamped_ticks', 'last_rejection_reason',
+                  'last_rejected_chunk_id'):
         assert getattr(back, field) == getattr(executor_state, field), field
     assert abs(back.control_period - 1 / 60) < 1e-9
 
@@ -203,6 +204,61 @@ def test_bad_arrays_are_refused_when_building(types):
         time_from_seconds(float('nan'), types)
 
 
+def _raw_image(types, encoding, height, width, step, rows):
+    return types.Image(header=types.Header(stamp=types.Time(sec=0, nanosec=0), frame_id=''),
+                       height=height, width=width, encoding=encoding, is_bigendian=0,
+                       step=step, data=np.asarray(rows, dtype=np.uint8).reshape(-1))
+
+
+@pytest.mark.parametrize('encoding, pixel', [
+    # the bytes of one pixel whose colour is R=10, G=20, B=30 (alpha 99), as cameras lay it out
+    ('rgb8', [10, 20, 30]), ('bgr8', [30, 20, 10]),
+    ('rgba8', [10, 20, 30, 99]), ('bgra8', [30, 20, 10, 99]),
+])
+def test_image_encodings_from_known_byte_layouts(types, encoding, pixel):
+    # 2 rows of 3 pixels; pixel (r, c) is the colour (10, 20, 30) + 40 r + c, rows padded by 5
+    n = len(pixel)
+    rows = []
+    for r in range(2):
+        row = []
+        for c in range(3):
+            row += [v + 40 * r + c if i < 3 else v for i, v in enumerate(pixel)]
+        rows.append(row + [255] * 5)
+    rgb = image_from_msg(_raw_image(types, encoding, 2, 3, 3 * n + 5, rows))
+    expected = np.array([[[10 + 40 * r + c, 20 + 40 * r + c, 30 + 40 * r + c]
+                          for c in range(3)] for r in range(2)], dtype=np.uint8)
+    assert rgb.dtype == np.uint8 and rgb.flags.c_contiguous
+    np.testing.assert_array_equal(rgb, expected)
+
+
+def test_mono8_is_replicated_to_three_channels(types):
+    rows = [[0, 7, 255, 1], [9, 8, 6, 1]]  # width 3, one byte of padding per row
+    rgb = image_from_msg(_raw_image(types, 'mono8', 2, 3, 4, rows))
+    np.testing.assert_array_equal(rgb, np.repeat(np.array([[0, 7, 255], [9, 8, 6]],
+                                                          np.uint8)[:, :, None], 3, axis=2))
+
+
+def test_image_data_as_rclpy_gives_it(types):
+    """rclpy hands uint8[] fields over as array.array or bytes, not numpy."""
+    import array
+
+    rgb = np.random.default_rng(2).integers(0, 255, size=(4, 5, 3), dtype=np.uint8)
+    msg = image_to_msg(0.0, rgb, types)
+    for data in (array.array('B', rgb.tobytes()), rgb.tobytes(), list(rgb.tobytes())):
+        msg.data = data
+        np.testing.assert_array_equal(image_from_msg(msg), rgb)
+
+
+@pytest.mark.parametrize('encoding', ['rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8'])
+def test_image_conversion_matches_cv_bridge(types, encoding):
+    cv_bridge = pytest.importorskip('cv_bridge', reason='cv_bridge is not installed')
+    channels = {'mono8': 1, 'rgba8': 4, 'bgra8': 4}.get(encoding, 3)
+    rows = np.random.default_rng(3).integers(0, 255, size=(7, 5 * channels + 3), dtype=np.uint8)
+    msg = _raw_image(types, encoding, 7, 5, 5 * channels + 3, rows)
+    expected = cv_bridge.CvBridge().imgmsg_to_cv2(msg, desired_encoding='rgb8')
+    np.testing.assert_array_equal(image_from_msg(msg), expected)
+
+
 def test_truncated_image_data_is_refused(types):
     msg = image_to_msg(0, np.zeros((4, 4, 3), dtype=np.uint8), types)
     msg.data = msg.data[:-3]
@@ -222,6 +278,7 @@ def test_missing_msg_files_give_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_trajectory_window_round_trip(types):
+    from rtr_core.msgs import window_from_msg, window_to_msg
     from rtr_core.trajectory import TrajectoryWindow
 
     t = np.arange(10) / 60
@@ -229,7 +286,7 @@ def test_trajectory_window_round_trip(types):
     win = TrajectoryWindow.from_samples(['a', 'b'], pos, 1 / 60)
     np.testing.assert_allclose(win.times_from_start[0], 1 / 60)
     np.testing.assert_allclose(win.velocities[3], [np.cos(t[3]), 2 * t[3]], rtol=1e-3)
-    back = TrajectoryWindow.from_msg(cdr_round_trip(win.to_msg(types)))
+    back = window_from_msg(cdr_round_trip(window_to_msg(win, types)))
     np.testing.assert_array_equal(back.positions, pos)
     np.testing.assert_allclose(back.times_from_start, win.times_from_start, atol=1e-9)
 
@@ -242,7 +299,8 @@ def test_ros_package_classes_are_found_by_type_name(monkeypatch):
     for full in TYPE_NAMES.values():
         package, _, name = full.split('/')
         module = sys.modules.get(f'{package}.msg') or pytypes.ModuleType(f'{package}.msg')
-        setattr(module, name, type(name, (), {}))
+        # monkeypatch: with ROS installed the real module may be imported already
+        monkeypatch.setattr(module, name, type(name, (), {}), raising=False)
         monkeypatch.setitem(sys.modules, f'{package}.msg', module)
     ros = MessageTypes.from_ros_packages()
     assert not ros.numpy_arrays

@@ -43,3 +43,73 @@ def test_an_exception_stops_the_loop_and_is_kept():
     assert done.wait(1.0)
     time.sleep(0.05)
     assert not loop.running and isinstance(loop.error, RuntimeError)
+
+
+def test_with_on_error_the_loop_counts_failures_and_goes_on():
+    calls, seen = [], []
+
+    def flaky():
+        calls.append(1)
+        if 3 <= len(calls) < 6:
+            raise RuntimeError('bad tick')
+
+    loop = PeriodicLoop(0.005, flaky, on_error=lambda exc, n: seen.append(n)).start()
+    time.sleep(0.15)
+    loop.stop()
+    assert len(calls) > 10, 'the loop survived the failures'
+    assert seen == [1, 2, 3]
+    stats = loop.stats()
+    assert stats.errors == 3 and stats.failing == 0 and 'bad tick' in stats.last_error
+
+
+def test_a_failing_tick_holds_the_robot_smoothly_once_and_recovers():
+    """Issue 14.2: the 60 Hz step raising must brake within the limits (the executor's hold,
+    sent once per failure streak), report ERROR, and go on when the fault passes."""
+    import numpy as np
+
+    from rtr_core.chunk import Chunk
+    from rtr_core.diagnostics import ERROR, executor_diagnostics
+    from rtr_core.executor.config import ExecutorConfig
+    from rtr_core.executor.executor import ChunkExecutor
+    from rtr_core.executor.fail_safe import FailSafe
+    from rtr_core.executor.state import MODE_HOLDING
+
+    cfg = ExecutorConfig(strategy='naive')
+    dt = cfg.control_period
+    ex = ChunkExecutor(cfg)
+    ex.start(np.zeros(7), 0.0)
+    ramp = 0.6 * dt * np.arange(1, 121)[:, None] * np.ones(7)  # 0.6 rad/s for 2 s
+    assert ex.receive(Chunk(0.0, dt, dt, cfg.joint_names, ramp, chunk_id=1), 0.0).accepted
+    k = [0]
+    commands, sent, levels = [], [], []
+    loop = None
+
+    def step():
+        k[0] += 1
+        if 20 <= k[0] < 26:
+            raise FloatingPointError('controller went away')
+        commands.append((k[0], ex.tick(k[0] * dt)))
+        if loop is not None:
+            levels.append(executor_diagnostics(ex.state(), loop.stats())[0])
+
+    fail_safe = FailSafe(ex, lambda: k[0] * dt, sent.append)
+    loop = PeriodicLoop(0.003, step, on_error=lambda exc, n: (
+        fail_safe(exc, n), levels.append(executor_diagnostics(ex.state(), loop.stats())[0])))
+    loop.start()
+    while k[0] < 90:
+        time.sleep(0.01)
+    loop.stop()
+    assert loop.error is not None and loop.stats().errors == 6
+    assert len(sent) == 1 and fail_safe.holds == 1, 'one hold window per failure streak'
+    assert ERROR in levels and levels[-1] != ERROR
+    window = sent[0]
+    v = window.velocities
+    assert np.all(np.abs(v[0] - 0.6) < 0.1) and np.allclose(v[-1], 0.0, atol=1e-9)
+    acc = np.abs(np.diff(v, axis=0)) / dt
+    assert np.all(acc <= cfg.limit('max_acceleration') + 1e-6), 'the hold brakes in limits'
+    # after the fault, the loop goes on along the same stop (no jump back, no restart)
+    after = [(i, r) for i, r in commands if i >= 26]
+    assert all(r.mode == MODE_HOLDING for _, r in after)
+    np.testing.assert_allclose(after[-1][1].position, window.positions[-1], atol=1e-9)
+    positions = np.array([r.position for _, r in commands])
+    assert np.all(np.diff(positions[:, 0]) >= -1e-12), 'never moves back'

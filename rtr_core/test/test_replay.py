@@ -60,7 +60,7 @@ def test_eval_chunks_writes_metrics_plots_and_trajectories(bag, tmp_path, capsys
     out = tmp_path / 'eval'
     # limits wide enough that the safety filter does not hide the seams
     config = tmp_path / 'executor.yaml'
-    config.write_text('safety:\n  max_acceleration: 1000.0\n  max_step: 0.5\n'
+    config.write_text('safety:\n  max_acceleration: 1000.0\n  max_jerk: 1.0e+7\n  max_step: 0.5\n'
                       'boundary:\n  preset: weighted_average\n')
     assert main(['eval', 'chunks', '--bag', str(bag), '--strategy', *strategies,
                  '--out', str(out), '--config', str(config)]) == 0
@@ -115,9 +115,9 @@ def test_eval_chunks_errors_are_one_line(bag, tmp_path, capsys):
                  '--out', str(tmp_path / 'o')]) == 2
     assert 'needs an action VAE' in capsys.readouterr().err
     bad = tmp_path / 'bad.yaml'
-    bad.write_text('safety:\n  max_jerk: 3\n')
+    bad.write_text('safety:\n  max_velocty: 3\n')
     assert main(['eval', 'chunks', '--bag', str(bag), '--strategy', 'rtr', '--config',
                  str(bad), '--out', str(tmp_path / 'o')]) == 2
-    assert 'safety.max_jerk' in capsys.readouterr().err
+    assert 'safety.max_velocty' in capsys.readouterr().err
     with pytest.raises(BagError, match='not in the bag'):
         load_stream(bag, chunk_topic='/other')

@@ -176,3 +176,37 @@ def test_normaliser_maps_range_to_unit_and_back():
 def test_network_is_small_enough_for_the_real_time_path():
     net = ActionVAENet(dataclasses.replace(VAEConfig(), action_dim=7))
     assert sum(p.numel() for p in net.parameters()) < 500_000
+
+
+def test_per_joint_encodes_every_dimension_on_its_own(tmp_path):
+    """per_joint: a latent of (12, 7 x c), each joint's part depending on that joint only,
+    so the model cannot lean on how joints move together; saved and loaded as such."""
+    torch.manual_seed(0)
+    data = smooth_chunks(64)
+    vae = ActionVAE(VAEConfig(per_joint=True, latent_channels=2), MinMaxNormaliser.fit(data),
+                    NAMES)
+    assert vae.latent_shape == (12, 14)
+    x = smooth_chunks(3, seed=1)
+    y = x.copy()
+    y[:, :, 4] += 0.3 * np.sin(np.linspace(0, 3, 48))  # move joint 4 only
+    dz = np.abs(vae.encode(y) - vae.encode(x)).reshape(3, 12, 7, 2).max(axis=(0, 1, 3))
+    dx = np.abs(vae.reconstruct(y) - vae.reconstruct(x)).max(axis=(0, 1))
+    assert dz[4] > 0 and dx[4] > 0
+    assert np.all(np.delete(dz, 4) == 0) and np.all(np.delete(dx, 4) == 0)
+    path = tmp_path / 'vae.pt'
+    vae.save(path)
+    back = ActionVAE.load(path)
+    assert back.config.per_joint and back.hash == vae.hash
+    np.testing.assert_array_equal(back.reconstruct(x), vae.reconstruct(x))
+
+
+def test_configs_from_before_per_joint_keep_their_meaning_and_hash():
+    """Checkpoints written before the field existed have no per_joint: they are the mixed
+    network, and the field is left out of the config dict (the content hash and the demo's
+    artifact keys) when it is False."""
+    mixed = VAEConfig()
+    assert 'per_joint' not in mixed.to_dict()
+    assert VAEConfig.from_dict(mixed.to_dict()) == mixed and not mixed.per_joint
+    assert VAEConfig(per_joint=True).to_dict()['per_joint'] is True
+    with pytest.raises(RtrError, match='per_joint'):
+        VAEConfig(per_joint='yes')

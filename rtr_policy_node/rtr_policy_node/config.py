@@ -1,16 +1,21 @@
 """Parameters of the rtr_policy node: one typed config, no ROS needed to read it.
 
-Which inputs the policy takes, and from which topics, is the observation contract stored in
-the policy checkpoint; the ``*_topic`` parameters override its topic names ('' keeps them).
+Where chunks come from is ``source`` (rtr_core.sources): ``rtr`` (our checkpoint),
+``openpi`` (a remote openpi policy server, parameters ``openpi.*``) or ``plugin`` (an
+entry point in group ``rtr.policies``, parameters ``plugin.*``). For ``rtr`` the inputs and
+their topics come from the observation contract stored in the checkpoint; the ``*_topic``
+parameters override its topic names ('' keeps them; the defaults of rtr_core.topics for the
+other sources).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rtr_core.errors import RtrError
 from rtr_core.executor.config import TriggerConfig
+from rtr_core.sources import ChunkSource, OpenpiConfig, PluginConfig
 from rtr_core.topics import TOPICS
 
 NODE_NAME = 'rtr_policy'
@@ -18,9 +23,15 @@ NODE_NAME = 'rtr_policy'
 
 @dataclass(frozen=True)
 class PolicyNodeConfig:
-    policy_checkpoint: str = ''  # from `rtr train policy`; required
-    vae_checkpoint: str = ''  # latent policies: '' = the VAE path stored in the checkpoint
-    inference_threads: int = 2  # torch threads of the inference worker
+    source: Literal['rtr', 'openpi', 'plugin'] = 'rtr'
+    policy_checkpoint: str = ''  # source rtr: from `rtr train policy`; required
+    # latent policies: '' = the VAE path stored in the rtr checkpoint; openpi / plugin
+    # sources that reply with latents decode them with this VAE
+    vae_checkpoint: str = ''
+    openpi: OpenpiConfig = field(default_factory=OpenpiConfig)
+    plugin: PluginConfig = field(default_factory=PluginConfig)
+    # torch threads of the inference worker: 1, or the first predict takes 0.6-2.6 s (2 cores)
+    inference_threads: int = 1
     # executor: follow ExecutorState.inference_requested (the executor's trigger rule);
     # threshold / after_result / sync: apply that rule here to planned_actions_left.
     trigger: Literal['executor', 'threshold', 'after_result', 'sync'] = 'executor'
@@ -42,31 +53,40 @@ class PolicyNodeConfig:
 
 @dataclass(frozen=True)
 class PolicySetup:
-    """What the node needs, built ROS-free: the loaded policy and its input topics."""
+    """What the node needs, built ROS-free: the chunk source and its input topics."""
 
-    policy: object
+    source: ChunkSource
     inputs: tuple[str, ...]  # enabled inputs: image, joint_positions, wrench
     topics: dict[str, str]  # input name -> topic
-    image_size: tuple[int, int] | None
+    image_size: tuple[int, int] | None  # frames fitted to it; None: the source resizes
 
 
 def load_policy(config: PolicyNodeConfig) -> PolicySetup:
+    """The configured chunk source (raises an RtrError naming the parameter, the file or the
+    unreachable server, so the node stays unconfigured)."""
     import torch
 
-    from rtr_core.policy import Policy
+    from rtr_core.sources import make_source
 
-    if not config.policy_checkpoint:
+    if config.source == 'rtr' and not config.policy_checkpoint:
         raise RtrError(f'{NODE_NAME}: parameter policy_checkpoint is empty; give the .pt '
                        'written by rtr train policy')
     torch.set_num_threads(config.inference_threads)
-    policy = Policy.load(config.policy_checkpoint, vae=config.vae_checkpoint or None)
-    contract = policy.contract
+    source = make_source(config.source, checkpoint=config.policy_checkpoint,
+                         vae=config.vae_checkpoint, openpi=config.openpi, plugin=config.plugin)
+    if config.rtc and not source.supports_rtc:
+        source.close()
+        raise RtrError(f'{NODE_NAME}: rtc is true but source {config.source} does not support '
+                       'real-time chunking guidance; set rtc false')
+    defaults = {'image': TOPICS.camera_image, 'joint_positions': TOPICS.joint_states,
+                'wrench': TOPICS.wrench}
+    if config.source == 'rtr':
+        contract = source.policy.contract
+        defaults = {name: getattr(contract, name).topic for name in contract.inputs}
     overrides = {'image': config.image_topic, 'joint_positions': config.joint_states_topic,
                  'wrench': config.wrench_topic}
-    topics = {name: overrides[name] or getattr(contract, name).topic
-              for name in contract.inputs}
-    size = None if contract.image is None else (contract.image.height, contract.image.width)
-    return PolicySetup(policy, contract.inputs, topics, size)
+    topics = {name: overrides[name] or defaults[name] for name in source.inputs}
+    return PolicySetup(source, source.inputs, topics, source.image_size)
 
 
 EVALUATOR_NODE_NAME = 'rtr_openloop_evaluator'

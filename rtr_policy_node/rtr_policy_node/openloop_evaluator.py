@@ -14,7 +14,7 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.evaluation.open_loop_recorder import OpenLoopRecorder
 from rtr_core.msgs import MessageTypes, chunk_from_msg, executor_state_to_msg
@@ -32,8 +32,9 @@ class OpenLoopEvaluator(Node):
             self.declare_parameter(name, value)
         self.declare_parameter('action_type', 'JointTrajectory')
         values = {name: self.get_parameter(name).value for name in defaults}
-        self.config = unflatten(OpenLoopEvaluatorConfig, values,
-                                f'{EVALUATOR_NODE_NAME} parameters')
+        overrides = [n for n in self._parameter_overrides if n != 'action_type']
+        self.config = from_parameters(OpenLoopEvaluatorConfig, values, overrides,
+                                      f'{EVALUATOR_NODE_NAME} parameters')
         action_type = self.get_parameter('action_type').value
         if action_type not in ACTION_TYPES:
             raise RtrError(f'{EVALUATOR_NODE_NAME}: action_type {action_type!r}; expected one '

@@ -7,32 +7,41 @@ latency statistics) are rtr_core.inference, tested without ROS. Topics:
        policy's observation contract, overridable), /rtr/executor_state (trigger)
 - out: /rtr/action_chunk (stamped with the observation time), /diagnostics
 
-Lifecycle: configure loads the policy; activate starts the inference worker; deactivate
-stops it (the executor then finishes its plan and holds).
+Lifecycle: configure loads the chunk source (parameter ``source``: rtr / openpi / plugin;
+an unreachable openpi server fails the transition, the node stays unconfigured); activate
+starts the inference worker; deactivate stops it (the executor then finishes its plan and
+holds).
+
+Threads: inference runs in the worker's thread with one torch thread by default. The camera,
+joint states and wrench (the latter two often at 500 Hz) never wake the executor: the worker
+takes the newest of each when it infers (rtr_core.ros.LatestMessage) and only then converts
+them, so an image costs nothing until a chunk is planned from it. Images are read by
+rtr_core.msgs.image_from_msg (rgb8, bgr8, rgba8, bgra8, mono8; cv_bridge's results bit for
+bit); cv_bridge, where installed, converts any other encoding.
 """
 
 from __future__ import annotations
 
-import rclpy
-from cv_bridge import CvBridge
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from rtr_core.config import flatten, unflatten
+from rtr_core.config import flatten, from_parameters
 from rtr_core.diagnostics import policy_diagnostics
 from rtr_core.errors import RtrError
 from rtr_core.images import fit_image
 from rtr_core.inference import InferenceWorker, LatestInputs
 from rtr_core.msgs import (
+    IMAGE_ENCODINGS,
     MessageTypes,
     chunk_to_msg,
     executor_state_from_msg,
+    image_from_msg,
     joint_state_from_msg,
     seconds_from_time,
     wrench_from_msg,
 )
+from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
 
@@ -40,16 +49,38 @@ SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
 
 
+class TakenInputs(LatestInputs):
+    """The policy's inputs, taken from their topics (and converted) when inference reads
+    them."""
+
+    def __init__(self, joint_names, inputs, readers: dict, convert: dict):
+        super().__init__(joint_names, inputs)
+        self._readers = readers  # input name -> LatestMessage
+        self._convert = convert  # input name -> msg -> (stamp, value) or None
+        self._taken = {}  # input name -> the message last put
+
+    def observation(self, now: float, stale_after: float):
+        for name, reader in self._readers.items():
+            msg = reader.take()
+            if msg is not None and msg is not self._taken.get(name):
+                self._taken[name] = msg
+                value = self._convert[name](msg)
+                if value is not None:
+                    self._put(name, *value)
+        return super().observation(now, stale_after)
+
+
+@logged_transitions
 class PolicyNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self._defaults = flatten(PolicyNodeConfig())
-        for name, value in self._defaults.items():
-            self.declare_parameter(name, value)
+        declare_config_parameters(self, self._defaults)  # dynamic: ints for floats
         self._types = MessageTypes.from_ros_packages()
-        self._bridge = CvBridge()
+        self._bridge = _cv_bridge()
         self._worker: InferenceWorker | None = None
         self._subs = []
+        self._readers: dict[str, LatestMessage] = {}
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -57,27 +88,26 @@ class PolicyNode(LifecycleNode):
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
             values = {name: self.get_parameter(name).value for name in self._defaults}
-            self.config = unflatten(PolicyNodeConfig, values, f'{NODE_NAME} parameters')
+            # every override rclpy was given, declared or not: a typo is refused, not dropped
+            self.config = from_parameters(PolicyNodeConfig, values, self._parameter_overrides,
+                                          f'{NODE_NAME} parameters')
             self.setup = load_policy(self.config)
         except RtrError as exc:
             self.get_logger().error(str(exc))
             return FAILURE
         cfg, t, topics = self.config, self._types, self.setup.topics
-        policy = self.setup.policy
-        self._inputs = LatestInputs(policy.joint_names, self.setup.inputs)
+        policy = self.setup.source
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._chunk_pub = self.create_lifecycle_publisher(t.ActionChunk,
                                                           cfg.action_chunk_topic, reliable)
         self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
-        if 'image' in topics:
-            self._subs.append(self.create_subscription(
-                t.Image, topics['image'], self._on_image, qos_profile_sensor_data))
-        if 'joint_positions' in topics:
-            self._subs.append(self.create_subscription(
-                t.JointState, topics['joint_positions'], self._on_joint_state, 10))
-        if 'wrench' in topics:
-            self._subs.append(self.create_subscription(
-                t.WrenchStamped, topics['wrench'], self._on_wrench, qos_profile_sensor_data))
+        kinds = {'image': (t.Image, self._image), 'joint_positions': (t.JointState,
+                                                                      self._joint_state),
+                 'wrench': (t.WrenchStamped, self._wrench)}
+        self._readers = {name: LatestMessage(self, kinds[name][0], topic)
+                         for name, topic in topics.items()}
+        self._inputs = TakenInputs(policy.joint_names, self.setup.inputs, self._readers,
+                                   {name: kinds[name][1] for name in topics})
         self._subs.append(self.create_subscription(
             t.ExecutorState, cfg.executor_state_topic, self._on_executor_state, reliable))
         self.get_logger().info(f'policy {policy.name} {policy.version}: inputs {topics}, '
@@ -86,9 +116,9 @@ class PolicyNode(LifecycleNode):
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)
-        policy = self.setup.policy
+        source = self.setup.source
         self._worker = InferenceWorker(
-            lambda obs, rtc: policy.predict(obs, rtc=rtc), self._inputs, self._publish,
+            lambda obs, rtc: source.predict(obs, rtc=rtc), self._inputs, self._publish,
             self._now, stale_after=self.config.stale_after,
             trigger=self.config.trigger_config(), rtc=self.config.rtc).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose)
@@ -114,37 +144,46 @@ class PolicyNode(LifecycleNode):
             self._worker = None
 
     def _destroy_entities(self) -> None:
+        if hasattr(self, 'setup'):
+            self.setup.source.close()
         for sub in self._subs:
             self.destroy_subscription(sub)
         self._subs = []
+        for reader in self._readers.values():
+            reader.destroy(self)
+        self._readers = {}
         for pub in ('_chunk_pub', '_diag_pub'):
             if hasattr(self, pub):
                 self.destroy_lifecycle_publisher(getattr(self, pub))
                 delattr(self, pub)
 
-    # --- callbacks: store the latest input, nothing else ------------------------------------
+    # --- inputs: converted in the inference thread when it takes them ----------------------
 
-    def _on_image(self, msg) -> None:
+    def _image(self, msg):
         try:
-            rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
-        except Exception as exc:  # cv_bridge raises CvBridgeError and others
+            if msg.encoding in IMAGE_ENCODINGS or self._bridge is None:
+                rgb = image_from_msg(msg)
+            else:
+                rgb = self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
+        except Exception as exc:  # ours raise RtrError; cv_bridge CvBridgeError and others
             self.get_logger().warn(f'image: {exc}', throttle_duration_sec=5.0)
-            return
-        height, width = self.setup.image_size
-        self._inputs.put_image(seconds_from_time(msg.header.stamp),
-                               fit_image(rgb, height, width))
+            return None
+        size = self.setup.image_size
+        return (seconds_from_time(msg.header.stamp),
+                rgb if size is None else fit_image(rgb, *size))
 
-    def _on_joint_state(self, msg) -> None:
+    def _joint_state(self, msg):
         try:
             stamp, names, position, _ = joint_state_from_msg(msg)
         except RtrError as exc:
             self.get_logger().warn(f'joint state: {exc}', throttle_duration_sec=5.0)
-            return
-        self._inputs.put_joint_state(stamp, names, position)
+            return None
+        return stamp, (tuple(names), position)
 
-    def _on_wrench(self, msg) -> None:
-        stamp, wrench = wrench_from_msg(msg)
-        self._inputs.put_wrench(stamp, wrench)
+    def _wrench(self, msg):
+        return wrench_from_msg(msg)
+
+    # --- callbacks ----------------------------------------------------------------------------
 
     def _on_executor_state(self, msg) -> None:
         if self._worker is not None:
@@ -156,7 +195,8 @@ class PolicyNode(LifecycleNode):
     def _diagnose(self) -> None:
         if self._worker is None:
             return
-        level, message, values = policy_diagnostics(self._worker.stats())
+        level, message, values = policy_diagnostics(self._worker.stats(),
+                                                    self.setup.source.stats())
         status = DiagnosticStatus(name=f'{NODE_NAME}: inference', hardware_id=NODE_NAME,
                                   level=bytes([level]), message=message,
                                   values=[KeyValue(key=k, value=v) for k, v in values])
@@ -165,14 +205,15 @@ class PolicyNode(LifecycleNode):
         self._diag_pub.publish(array)
 
 
-def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = PolicyNode()
+def _cv_bridge():
+    """cv_bridge's converter where installed (for encodings we do not read), else None."""
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node._stop_worker()
-        node.destroy_node()
-        rclpy.try_shutdown()
+        from cv_bridge import CvBridge
+    except ImportError:
+        return None
+    return CvBridge()
+
+
+def main(args=None) -> int:
+    """The node alone in its process, until SIGINT/SIGTERM (exit status 0)."""
+    return run_nodes([PolicyNode], args)

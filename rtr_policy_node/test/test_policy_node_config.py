@@ -46,13 +46,49 @@ def test_topics_come_from_the_contract_and_can_be_overridden(checkpoint):
 
 def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
     setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint)))
-    inputs = LatestInputs(setup.policy.joint_names, setup.inputs)
+    inputs = LatestInputs(setup.source.joint_names, setup.inputs)
     frame = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     inputs.put_image(10.0, fit_image(frame, *setup.image_size))
     inputs.put_joint_state(10.01, JOINTS, np.zeros(7))
     inputs.put_wrench(10.01, np.zeros(6))
     obs, problem = inputs.observation(10.02, 0.5)
     assert problem == ''
-    chunk = setup.policy.predict(obs)
+    chunk = setup.source.predict(obs)
     assert chunk.positions.shape == (16, 7) and chunk.stamp == 10.01
     assert np.all(np.isfinite(chunk.positions))
+
+
+def test_source_parameters(tmp_path):
+    """source openpi / plugin from the node's YAML: an unreachable server or an unknown plugin
+    fails configure with a message naming it; rtc needs a source that supports it."""
+    pytest.importorskip('openpi_client', reason='openpi-client not installed (make setup)')
+    import socket
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    params = tmp_path / 'p.yaml'
+    params.write_text(f'{NODE_NAME}:\n  ros__parameters:\n    source: openpi\n    openpi:\n'
+                      f'      host: 127.0.0.1\n      port: {port}\n      connect_timeout: 0.5\n'
+                      f'      joint_names: [{", ".join(JOINTS)}]\n'
+                      f'      actions: {{mode: velocity, gripper_index: 7}}\n')
+    cfg = load_ros_params(PolicyNodeConfig, params, NODE_NAME)
+    assert cfg.openpi.actions.mode == 'velocity' and cfg.openpi.joint_names == JOINTS
+    with pytest.raises(RtrError, match=f'ws://127.0.0.1:{port} not reachable at configure'):
+        load_policy(cfg)
+    with pytest.raises(RtrError, match="plugin.name='nope'"):
+        load_policy(unflatten(PolicyNodeConfig, {'source': 'plugin', 'plugin.name': 'nope'}))
+    with pytest.raises(ConfigError, match='source'):
+        unflatten(PolicyNodeConfig, {'source': 'torchhub'})
+
+
+def test_a_misspelt_policy_parameter_is_refused_with_the_closest_name():
+    from rtr_core.config import ConfigError, flatten, from_parameters
+    from rtr_policy_node.config import NODE_NAME, PolicyNodeConfig
+
+    values = flatten(PolicyNodeConfig())
+    with pytest.raises(ConfigError, match=r"unknown parameter 'inference_thread'; did you "
+                       r"mean 'inference_threads'\?"):
+        from_parameters(PolicyNodeConfig, values, {'inference_thread': 4}, NODE_NAME)
+    assert from_parameters(PolicyNodeConfig, values, {'inference_threads': 2}, NODE_NAME) \
+        == PolicyNodeConfig()

@@ -1,6 +1,8 @@
 """``rtr train vae`` end to end on a .npz file of LASA demos recorded at 120 Hz and on a
 rosbag2 of the commanded stream; errors are one line naming the file."""
 
+import json
+
 import numpy as np
 
 from rtr_bringup.cli.main import main
@@ -9,26 +11,71 @@ from rtr_core.datasets.lasa import shape_path
 from rtr_core.msgs import trajectory_to_msg
 from rtr_core.vae import ActionVAE
 
-FAST = ['--steps', '40', '--eval-every', '20', '--batch-size', '64', '--no-progress',
-        '--hidden-channels', '32']
+#: Short but long enough to learn both dimensions of these few LASA demos (the CLI refuses
+#: a model that did not).
+FAST = ['--steps', '300', '--eval-every', '150', '--batch-size', '64', '--lr', '3e-3',
+        '--warmup-steps', '20', '--no-progress', '--hidden-channels', '32']
+
+
+def _npz(tmp_path, rate=120.0):
+    data = tmp_path / 'demos.npz'
+    demos = {f'{s}_{d}': shape_path(s, d, rate=rate)[1] for s in ('Angle', 'Worm')
+             for d in range(3)}
+    np.savez(data, dt=1 / rate, names=np.array(['x', 'y']), **demos)
+    return data
 
 
 def test_train_from_npz_at_another_rate_then_resume(tmp_path, capsys):
-    data = tmp_path / 'demos.npz'
-    demos = {f'{s}_{d}': shape_path(s, d, rate=120.0)[1] for s in ('Angle', 'Worm')
-             for d in range(3)}
-    np.savez(data, dt=1 / 120, names=np.array(['x', 'y']), **demos)
+    data = _npz(tmp_path)
     out = tmp_path / 'vae.pt'
     assert main(['train', 'vae', '--data', str(data), '--out', str(out), *FAST]) == 0
     printed = capsys.readouterr().out
     vae = ActionVAE.load(out, horizon=48, action_dim=2, dt=1 / 60)
     assert vae.action_names == ('x', 'y') and vae.config.hidden_channels == 32
     assert vae.hash in printed and 'jerk' in printed and 'mean-baseline' in printed
+    assert 'every dimension learned' in printed
     for name in ('vae.state.pt', 'vae.loss.png', 'vae.report.json'):
         assert (tmp_path / name).is_file()
     assert main(['train', 'vae', '--data', str(data), '--out', str(out), '--resume',
-                 *FAST, '--steps', '60']) == 0
-    assert '60 steps' in capsys.readouterr().out
+                 *FAST, '--steps', '320']) == 0
+    assert '320 steps' in capsys.readouterr().out
+
+
+def test_a_model_that_did_not_learn_is_refused_and_named_so(tmp_path, capsys):
+    """Too short a training: exit 1, a message naming the dimensions, no checkpoint at
+    --out, the model kept as vae.unlearned.pt; resuming until it learns puts it at --out."""
+    data = _npz(tmp_path)
+    out = tmp_path / 'vae.pt'
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), *FAST,
+                 '--steps', '3', '--eval-every', '3']) == 1
+    captured = capsys.readouterr()
+    assert 'NOT LEARNED' in captured.out
+    err = captured.err
+    assert err.startswith('rtr: error: the VAE did not learn x') or \
+        err.startswith('rtr: error: the VAE did not learn y'), err
+    assert f'nothing was written to {out}' in err
+    assert not out.exists()
+    unlearned = tmp_path / 'vae.unlearned.pt'
+    assert ActionVAE.load(unlearned).action_names == ('x', 'y')
+    report = json.loads((tmp_path / 'vae.report.json').read_text())
+    assert report['learned'] is False and report['unlearned']
+    assert report['checkpoint'] == str(unlearned)
+    assert all(r >= 0.2 for r, n in zip(report['baseline_ratio'], report['names'],
+                                         strict=True) if n in report['unlearned'])
+    # a looser limit is the user's choice (0.2x by default)
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), '--resume', *FAST,
+                 '--steps', '3', '--max-baseline-ratio', '100']) == 0
+    assert out.is_file() and not unlearned.exists()
+    capsys.readouterr()
+    # resumed to a full training: accepted, and the stale unlearned file is gone
+    out.unlink()
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), *FAST,
+                 '--steps', '3', '--eval-every', '3']) == 1
+    assert unlearned.is_file()
+    assert main(['train', 'vae', '--data', str(data), '--out', str(out), '--resume',
+                 *FAST]) == 0
+    assert out.is_file() and not unlearned.exists()
+    assert json.loads((tmp_path / 'vae.report.json').read_text())['learned'] is True
 
 
 def test_train_from_a_bag_of_the_commanded_stream(tmp_path, capsys):

@@ -12,7 +12,12 @@ from rtr_core.vae import ActionVAE
 from rtr_training.checkpoint import TrainingStateError
 from rtr_training.data import WindowSet
 from rtr_training.data.lasa import lasa_trajectories
-from rtr_training.vae import VAETrainingConfig, train_vae
+from rtr_training.vae import (
+    ReconstructionReport,
+    VAETrainingConfig,
+    reconstruction_report,
+    train_vae,
+)
 
 
 def test_validation_error_far_below_the_chunk_mean_and_not_rougher(lasa_run):
@@ -22,6 +27,36 @@ def test_validation_error_far_below_the_chunk_mean_and_not_rougher(lasa_run):
     assert max(r.mae) < 0.5e-3, 'under half a millimetre on a 10 cm drawing'
     assert r.jerk_ratio <= 1.0, r.table()
     assert lasa_run.history['val_l1'][-1] < lasa_run.history['val_l1'][0]
+    assert r.learned and r.unlearned == () and 'every dimension learned' in r.table()
+
+
+def test_report_flags_a_dimension_the_model_did_not_learn(lasa_run):
+    """The trained model with its decoder's y output cut: y comes back as the middle of its
+    range, far worse than predicting each window by its mean; x is untouched."""
+    windows = WindowSet(lasa_trajectories(('Sine',), demos=(0,)), 48).windows()
+    assert reconstruction_report(lasa_run.vae, windows).learned
+    crippled = ActionVAE.load(lasa_run.checkpoint)
+    with torch.no_grad():
+        last = crippled.net.decoder.body[-1]
+        last.weight[1] = 0
+        last.bias[1] = 0
+    report = reconstruction_report(crippled, windows)
+    assert report.unlearned == ('y',) and not report.learned
+    assert report.baseline_ratio[1] > 1 > 0.2 > report.baseline_ratio[0]
+    assert 'NOT LEARNED' in report.table() and 'y ' in report.verdict()
+    assert report.to_dict()['learned'] is False
+    # the limit is a parameter
+    assert reconstruction_report(crippled, windows, max_baseline_ratio=1e6).learned
+
+
+def test_a_dimension_that_never_moves_is_not_flagged():
+    """Its window-mean baseline is 0; an error under the floor (0.1 % of its half-range) is
+    fine, a larger one is not."""
+    def report(mae):
+        return ReconstructionReport(('still', 'moving'), 10, (mae, 0.01), (mae, 0.02),
+                                    (0.0, 1.0), 1.0, 1.0, floor=(1e-3, 1e-3))
+    assert report(1e-4).learned and report(1e-4).baseline_ratio[0] == float('inf')
+    assert report(0.01).unlearned == ('still',)
 
 
 def test_outputs_are_written_and_load_back(lasa_run):

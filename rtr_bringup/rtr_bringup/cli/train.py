@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 
 #: Config fields the command sets another way (from the data, from ``--rate``, a flag).
 _DERIVED = {'action_dim', 'dt', 'progress'}
@@ -20,6 +21,11 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls, title: str) -> 
         if f.name in _DERIVED:
             continue
         kind = type(f.default) if f.default is not None else str
+        if kind is bool:  # --per-joint / --no-per-joint (type=bool would take any text as True)
+            group.add_argument(f'--{f.name.replace("_", "-")}', dest=f.name,
+                               action=argparse.BooleanOptionalAction, default=f.default,
+                               help=f'{cls.__name__}.{f.name}')
+            continue
         group.add_argument(f'--{f.name.replace("_", "-")}', dest=f.name, type=kind,
                            default=f.default, metavar=kind.__name__.upper(),
                            help=f'{cls.__name__}.{f.name}')
@@ -75,7 +81,18 @@ def run_vae(args) -> int:
     print(f'{result.steps} steps, {result.seconds:.1f} s of training; validation report '
           f'(data units):')
     print(result.report.table())
-    return 0
+    if result.report.learned:
+        return 0
+    hint = ('train longer (--resume --steps N)' if result.vae.config.per_joint else
+            'if the joints move together differently from trajectory to trajectory (several '
+            'tasks or arms pooled), train with --per-joint --latent-channels 1 '
+            '--hidden-channels 32 (docs/vae.md); otherwise train longer (--resume --steps N)')
+    print(f'rtr: error: the VAE did not learn {", ".join(result.report.unlearned)} (validation '
+          f'error not below {result.report.max_baseline_ratio:g}x that of predicting each '
+          f'window by its mean; see the table). Its checkpoint is {result.checkpoint}, for '
+          f'inspection only; nothing was written to {args.out}. To fix: {hint}.',
+          file=sys.stderr)
+    return 1
 
 
 def _add_policy(train_sub) -> None:

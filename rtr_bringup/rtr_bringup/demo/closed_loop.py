@@ -21,6 +21,7 @@ import numpy as np
 
 from rtr_core.chunk import Chunk
 from rtr_core.config import load_yaml
+from rtr_core.errors import RtrError
 from rtr_core.executor.config import ExecutorConfig, TriggerConfig
 from rtr_core.executor.executor import ChunkExecutor
 from rtr_core.executor.state import MODE_EXECUTING
@@ -141,17 +142,29 @@ class EpisodeLog:
     inference_seconds: np.ndarray  # compute time of each prediction on this machine
     rejected: int
     bag: str = ''
+    tick_chunk: np.ndarray | None = None  # (T,) chunk id whose plan made the command (0: none)
+    chunk_ids: np.ndarray | None = None  # id of every delivered chunk
+    chunk_ends: np.ndarray | None = None  # time of every delivered chunk's last action
 
 
 class ClosedLoop:
-    """Runs episodes of one configuration (policy, execution, strategy, trigger, RTC)."""
+    """Runs episodes of one configuration (policy, execution, strategy, trigger, RTC).
 
-    def __init__(self, sim, policy: Policy, run: RunConfig, config: DemoConfig, vae=None):
+    ``source`` (a :class:`rtr_core.sources.ChunkSource`, e.g. an openpi server serving the
+    same policy) replaces the in-process policy call; a source that has no chunk (server
+    unreachable, reply rejected) is counted in ``failures`` and asked again at the next tick;
+    ``source.reset()`` is called at the start of every episode.
+    """
+
+    def __init__(self, sim, policy: Policy, run: RunConfig, config: DemoConfig, vae=None,
+                 source=None):
         self.sim = sim
         self.run = run
         self.config = config
+        self.source = source
+        self.failures: list[tuple[float, str]] = []
         self.policy = run_policy(policy, run, config.rtc_execution_horizon)
-        self.executor = ChunkExecutor(executor_config(run, config), vae=vae)
+        self.executor = ChunkExecutor(executor_config(run, config), action_vae=vae)
         self.trigger = Trigger(self.executor.config.trigger)
         self.period = self.executor.config.control_period
         if tuple(self.policy.joint_names) != tuple(sim.arm.joint_names):
@@ -168,6 +181,8 @@ class ClosedLoop:
         latency = LatencyModel(self.config.latency, seed)
         ex.reset()
         ex.start(obs.position, obs.stamp)
+        if self.source is not None:
+            self.source.reset()
         end = episode.duration + self.config.extra_time
         bag = (EpisodeBag(bag_path, sim.arm.joint_names, sim.camera_intrinsics)
                if bag_path is not None else None)
@@ -204,9 +219,10 @@ class ClosedLoop:
                         wrench=obs.wrench, joint_positions_stamp=t, wrench_stamp=t)
                     chunk = self._predict(observation, previous, latency, seed,
                                           len(chunks) + len(in_flight) + 1)
-                    compute.append(chunk.inference_duration)
-                    previous = chunk
-                    in_flight.append((t + latency.sample(), chunk))
+                    if chunk is not None:
+                        compute.append(chunk.inference_duration)
+                        previous = chunk
+                        in_flight.append((t + latency.sample(), chunk))
                 if t >= end - 1e-9:
                     break
                 obs = sim.step_tick()
@@ -220,16 +236,22 @@ class ClosedLoop:
         return log
 
     def _predict(self, observation: Observation, previous: Chunk | None,
-                 latency: LatencyModel, seed: int, chunk_id: int) -> Chunk:
+                 latency: LatencyModel, seed: int, chunk_id: int) -> Chunk | None:
         rtc = None
         if self.run.rtc and previous is not None:
             start = observation.stamp + self.period
             if previous.times[-1] >= start:
                 rtc = RTCContext.from_chunk(previous, start, previous.dt,
                                             math.ceil(latency.expected / previous.dt))
-        chunk = self.policy.predict(observation, rtc,
-                                    seed=int(np.random.SeedSequence(
-                                        [self.config.seed, seed, chunk_id]).generate_state(1)[0]))
+        if self.source is not None:
+            try:
+                chunk = self.source.predict(observation, rtc)
+            except RtrError as exc:
+                self.failures.append((observation.stamp, str(exc)))
+                return None
+        else:
+            chunk = self.policy.predict(observation, rtc, seed=int(np.random.SeedSequence(
+                [self.config.seed, seed, chunk_id]).generate_state(1)[0]))
         chunk = dataclasses.replace(chunk, chunk_id=chunk_id)
         if self.run.execution == 'hold':
             chunk = hold_chunk(chunk, self.period)
@@ -263,7 +285,10 @@ class ClosedLoop:
             chunk_stamps=np.array([c.stamp for _, c in chunks]),
             chunk_arrivals=np.array([a for a, _ in chunks]),
             chunk_starts=np.array([starts.get(c.chunk_id, np.nan) for _, c in chunks]),
-            inference_seconds=np.asarray(compute), rejected=int(sum(rejections.values())))
+            inference_seconds=np.asarray(compute), rejected=int(sum(rejections.values())),
+            tick_chunk=np.array([r.chunk_id for r in rows])[:n],
+            chunk_ids=np.array([c.chunk_id for _, c in chunks]),
+            chunk_ends=np.array([c.times[-1] for _, c in chunks]))
 
 
 def executing_span(log: EpisodeLog) -> slice:

@@ -20,6 +20,7 @@ from rtr_core.msgs import (
     executor_state_to_msg,
     image_to_msg,
     joint_state_to_msg,
+    window_to_msg,
     wrench_to_msg,
 )
 from rtr_core.topics import TOPICS, Topics
@@ -73,7 +74,7 @@ class EpisodeBag:
         self._write(self._topics.action_chunk, chunk_to_msg(chunk, self._types), arrival)
 
     def window(self, window, t: float) -> None:
-        self._write(self._topics.joint_trajectory, window.to_msg(self._types), t)
+        self._write(self._topics.joint_trajectory, window_to_msg(window, self._types), t)
 
     def state(self, state, t: float) -> None:
         self._write(self._topics.executor_state, executor_state_to_msg(state, self._types), t)

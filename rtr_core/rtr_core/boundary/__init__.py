@@ -2,7 +2,7 @@
 
 Every strategy is one object behind :class:`BoundaryStrategy`, chosen by name::
 
-    strategy = make_strategy('rtr', BoundaryConfig(), vae=Refiner(vae, joint_names))
+    strategy = make_strategy('rtr', BoundaryConfig(), refiner=Refiner(action_vae, joint_names))
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ STRATEGIES: dict[str, type[BoundaryStrategy]] = {
 }
 
 
-def make_strategy(name: str, config=None, vae=None) -> BoundaryStrategy:
-    """The strategy called ``name``; ``vae`` is a :class:`Refiner` (or None)."""
+def make_strategy(name: str, config=None, refiner: Refiner | None = None) -> BoundaryStrategy:
+    """The strategy called ``name``; ``refiner`` wraps the action VAE (or None)."""
     if name not in STRATEGIES:
         raise BoundaryError(f'unknown boundary strategy {name!r}; expected one of '
                             f'{", ".join(STRATEGIES)}')
-    return STRATEGIES[name](config, vae)
+    return STRATEGIES[name](config, refiner)
 
 
 __all__ = ['PRESETS', 'STRATEGIES', 'BoundaryContext', 'BoundaryError', 'BoundaryStrategy',

@@ -19,7 +19,7 @@ import functools
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .base import BoundaryContext, BoundaryStrategy
 
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..chunk import Chunk
 from ..errors import RtrError
-from ..executor.config import BoundaryConfig
-from ..executor.timeline import Plan
+from ..timeline import Plan
+from .config import BoundaryConfig
 
 
 class BoundaryError(RtrError):
@@ -49,12 +49,13 @@ class BoundaryContext:
 
 class BoundaryStrategy(ABC):
     name: ClassVar[str]
-    needs_vae: ClassVar[bool] = False
+    needs_refiner: ClassVar[bool] = False
 
-    def __init__(self, config: BoundaryConfig | None = None, vae=None):
+    def __init__(self, config: BoundaryConfig | None = None, refiner=None):
+        """``refiner``: the action VAE in the executor's joint order (:class:`.Refiner`)."""
         self.config = config or BoundaryConfig()
-        self.vae = vae
-        if self.needs_vae and vae is None:
+        self.refiner = refiner
+        if self.needs_refiner and refiner is None:
             raise BoundaryError(f'boundary strategy {self.name!r} needs an action VAE '
                                 f'(e.g. --vae CKPT)')
 

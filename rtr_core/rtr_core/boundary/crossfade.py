@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .base import BoundaryContext, BoundaryStrategy
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .base import BoundaryContext, BoundaryStrategy
 
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .anchor import AnchorStrategy, _basis
-from .base import BoundaryContext, BoundaryStrategy
+from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 
 
 def _fade_out(n: int, start: int) -> np.ndarray:
@@ -42,12 +42,27 @@ def _fade_out(n: int, start: int) -> np.ndarray:
 class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
 
+    def __init__(self, config=None, refiner=None):
+        super().__init__(config, refiner)
+        if refiner is None or not self.config.refine:
+            return
+        c = self.config
+        h = refiner.horizon
+        if c.lookback_ticks + c.reuse_margin + c.blend_ticks > h:
+            # the VAE's correction fades out over blend_ticks after the reused ticks, inside
+            # the window: without that room the hand-over is refined towards little or none of
+            # the new chunk (lookback 36 of 48: jerk p95 x8; >= H: 0.58 rad errors or every
+            # chunk rejected; docs/benchmarks.md)
+            raise BoundaryError(f'executor boundary.lookback_ticks + reuse_margin + '
+                                f'blend_ticks: expected at most the action VAE horizon {h}, got '
+                                f'{c.lookback_ticks} + {c.reuse_margin} + {c.blend_ticks}')
+
     def merge(self, ctx: BoundaryContext) -> Plan | None:
         if ctx.new_fresh is None:
             return None
-        if self.vae is None or not self.config.refine:
+        if self.refiner is None or not self.config.refine:
             return AnchorStrategy.merge(self, ctx)
-        h = self.vae.horizon
+        h = self.refiner.horizon
         new = ctx.new
         splice = ctx.splice_tick
         # the splice sits `lookback` ticks into the window, away from the VAE's edge, unless
@@ -65,7 +80,7 @@ class RTRStrategy(BoundaryStrategy):
         if ctx.current is not None:
             planned, rows = ctx.current.window(max(splice, w0), reuse_end - 1)
             window[planned - w0] = rows
-        both = self.vae.reconstruct(np.stack([window, fresh_window]))
+        both = self.refiner.reconstruct(np.stack([window, fresh_window]))
         if self.config.residual and not self._off_manifold(fresh_window, both[1]):
             # Nothing is reused after the hand-over: fade the correction out before the
             # window ends, where the VAE's edge error would leave the plan off the new chunk.

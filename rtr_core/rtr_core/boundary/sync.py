@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .base import BoundaryContext, BoundaryStrategy
 
 
 class SyncStrategy(BoundaryStrategy):
     name = 'sync'
 
-    def __init__(self, config=None, vae=None):
-        super().__init__(config, vae)
+    def __init__(self, config=None, refiner=None):
+        super().__init__(config, refiner)
         self.reset()
 
     def reset(self) -> None:

@@ -8,7 +8,7 @@ queued action). Presets are LeRobot's ``get_aggregate_function`` names.
 
 from __future__ import annotations
 
-from ..executor.timeline import Plan
+from ..timeline import Plan
 from .base import BoundaryContext, BoundaryError, BoundaryStrategy
 
 PRESETS = {
@@ -22,8 +22,8 @@ PRESETS = {
 class WeightedAverageStrategy(BoundaryStrategy):
     name = 'weighted_average'
 
-    def __init__(self, config=None, vae=None):
-        super().__init__(config, vae)
+    def __init__(self, config=None, refiner=None):
+        super().__init__(config, refiner)
         if self.config.weights is not None:
             w_old, w_new = (float(w) for w in self.config.weights)
         elif self.config.preset in PRESETS:

@@ -3,7 +3,7 @@ recorded (method.md section 6, the seed's deviation-vs-jerk figure).
 
 Every ``stride`` ticks of each recording the policy plans a chunk from the recorded
 observation; the chunk is placed on the control-tick grid exactly as the executor places it
-(:func:`~rtr_core.executor.timeline.chunk_to_plan`, so a 15 Hz chunk is judged as executed)
+(:func:`~rtr_core.timeline.chunk_to_plan`, so a 15 Hz chunk is judged as executed)
 and compared with the recorded actions at the same ticks. Reported, in joint units: the
 deviation, the jerk inside chunks, and between consecutive chunks the mean difference over
 their overlap and the jump a switch to the newer chunk would make.
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_text
-from ..executor.timeline import Plan, chunk_to_plan, tick_of
 from ..metrics import jerk
+from ..timeline import Plan, chunk_to_plan, tick_of
 
 COLUMNS = (
     ('chunks', ('chunks',), '{:d}'),

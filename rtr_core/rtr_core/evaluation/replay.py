@@ -19,9 +19,9 @@ from ..bag import BagError, BagReader
 from ..executor.config import ExecutorConfig
 from ..executor.executor import ChunkExecutor, Reception
 from ..executor.state import MODE_EXECUTING
-from ..executor.timeline import tick_of
 from ..metrics import execution_metrics, latency_stats, quiet_ticks, seam_ticks
 from ..msgs import MessageFormatError, chunk_from_msg, joint_state_from_msg
+from ..timeline import tick_of
 from .chunk_stream import CHUNK_TOPIC, REFERENCE_TOPIC, RecordedChunk
 
 
@@ -103,11 +103,11 @@ def strategy_config(spec: str, config: ExecutorConfig) -> ExecutorConfig:
 
 
 def replay(stream: RecordedStream, strategy: str, config: ExecutorConfig | None = None,
-           vae=None, tail: float = 0.0) -> Trace:
+           action_vae=None, tail: float = 0.0) -> Trace:
     """Run ``strategy`` (see :func:`strategy_config`) over the stream; ticks from the first
     arrival to the end of the last chunk (plus ``tail`` seconds)."""
     cfg = strategy_config(strategy, config or ExecutorConfig(joint_names=stream.joint_names))
-    ex = ChunkExecutor(cfg, vae=vae)
+    ex = ChunkExecutor(cfg, action_vae=action_vae)
     period = cfg.control_period
     chunks = sorted(stream.chunks, key=lambda c: c.arrival)
     last_end = max(c.chunk.start_time + (c.chunk.horizon - 1) * c.chunk.dt for c in chunks)
@@ -196,11 +196,11 @@ def metrics_table(results: dict[str, dict]) -> str:
 
 
 def evaluate_stream(stream: RecordedStream, strategies, config: ExecutorConfig | None = None,
-                    vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
+                    action_vae=None) -> tuple[dict[str, dict], dict[str, Trace]]:
     """Every strategy over the stream, metrics with seam baselines over the ticks that are
     in-chunk for all of them (away from every strategy's hand-overs and the anchor's blend)."""
     cfg = config or ExecutorConfig(joint_names=stream.joint_names)
-    traces = {name: replay(stream, name, cfg, vae) for name in strategies}
+    traces = {name: replay(stream, name, cfg, action_vae) for name in strategies}
     quiet = common_quiet(list(traces.values()), cfg.control_period, cfg.boundary.blend_ticks)
     results = {name: trace_metrics(tr, stream, cfg.control_period, q)
                for (name, tr), q in zip(traces.items(), quiet, strict=True)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..boundary.config import BoundaryConfig
 from ..config import ConfigError, from_dict
 
 DEFAULT_JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
@@ -35,6 +36,7 @@ class SafetyConfig:
     position_upper: float | tuple[float, ...] = math.pi
     max_velocity: float | tuple[float, ...] = 3.0  # unit/s
     max_acceleration: float | tuple[float, ...] = 40.0  # unit/s^2
+    max_jerk: float | tuple[float, ...] = 5000.0  # unit/s^3
     max_step: float | tuple[float, ...] = 0.05  # unit per tick
     hold_deceleration: float = 0.5  # fraction of max_acceleration used to stop when holding
 
@@ -50,39 +52,6 @@ class TriggerConfig:
 
     mode: str = 'threshold'
     threshold: int = 24
-
-
-@dataclass(frozen=True)
-class BoundaryConfig:
-    """Parameters of the boundary strategies; each strategy reads the fields it needs."""
-
-    # weighted_average: LeRobot preset name or explicit (w_old, w_new)
-    preset: str = 'weighted_average'
-    weights: tuple[float, float] | None = None
-    # temporal_ensemble (ACT): weight exp(-m * i), i = 0 for the oldest prediction
-    ensemble_m: float = 0.01
-    # crossfade: overlap ticks faded over (0 = the whole overlap)
-    crossfade_ticks: int = 0
-    # rtr_paper: the seed's splice index R (H // 2 when 0) and latent sampling
-    paper_reuse: int = 0
-    paper_sample: bool = True
-    paper_seed: int = 0
-    # rtr (ours): ticks of old plan reused beyond the splice tick, executed ticks before the
-    # splice inside the refinement window, hand-over blend length, and whether the VAE's
-    # correction is applied as a residual on the new chunk (see boundary/rtr.py)
-    reuse_margin: int = 2
-    lookback_ticks: int = 12
-    blend_ticks: int = 20
-    refine: bool = True
-    residual: bool = True
-    # rtr: project the window through the VAE instead of applying its residual when the new
-    # chunk's median jerk is more than this many times its reconstruction's (a jittery chunk
-    # off the VAE's manifold, which only the VAE can smooth); 0: never. Demo chunks: the
-    # latent policy's 0.8-14x, the direct 60 Hz policy's 170-7500x
-    project_above: float = 50.0
-    # any strategy: anchor its plans to the executed trajectory at the hand-over over
-    # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
-    anchor: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,10 +82,9 @@ class ExecutorConfig:
         if self.trigger.mode not in TRIGGER_MODES:
             raise ExecutorConfigError(f'executor trigger.mode: {self.trigger.mode!r}; expected '
                                       f'one of {", ".join(TRIGGER_MODES)}')
-        if not 4 <= self.history_ticks <= MAX_HISTORY_TICKS or self.splice_lead_ticks < 1:
-            raise ExecutorConfigError(f'executor history_ticks must be in [4, '
-                                      f'{MAX_HISTORY_TICKS}] and splice_lead_ticks >= 1, got '
-                                      f'{self.history_ticks} and {self.splice_lead_ticks}')
+        if not 4 <= self.history_ticks <= MAX_HISTORY_TICKS:
+            raise ExecutorConfigError(f'executor history_ticks: expected an integer in [4, '
+                                      f'{MAX_HISTORY_TICKS}], got {self.history_ticks}')
         for name, most in (('window_duration', MAX_SECONDS), ('clock_tolerance', MAX_SECONDS),
                            ('max_chunk_duration', MAX_SECONDS)):
             value = getattr(self, name)
@@ -124,16 +92,22 @@ class ExecutorConfig:
                 raise ExecutorConfigError(f'executor {name}: expected seconds in '
                                           f'{"[0" if name == "window_duration" else "(0"}, '
                                           f'{most}], got {value}')
+        # a splice further ahead than the longest chunk would reject every chunk as stale
+        most = int(self.max_chunk_duration / self.control_period)
+        if not 1 <= self.splice_lead_ticks <= most:
+            raise ExecutorConfigError(f'executor splice_lead_ticks: expected an integer in [1, '
+                                      f'{most}] (max_chunk_duration / control_period), got '
+                                      f'{self.splice_lead_ticks}')
         if self.trigger.threshold < 0:
             raise ExecutorConfigError(f'executor trigger.threshold: expected >= 0, got '
                                       f'{self.trigger.threshold}')
         for name in ('position_lower', 'position_upper', 'max_velocity', 'max_acceleration',
-                     'max_step'):
+                     'max_jerk', 'max_step'):
             self.limit(name)
         if np.any(self.limit('position_lower') >= self.limit('position_upper')):
             raise ExecutorConfigError('executor safety: position_lower must be below '
                                       'position_upper for every joint')
-        for name in ('max_velocity', 'max_acceleration', 'max_step'):
+        for name in ('max_velocity', 'max_acceleration', 'max_jerk', 'max_step'):
             if np.any(self.limit(name) <= 0):
                 raise ExecutorConfigError(f'executor safety.{name}: expected positive values')
         if not 0 < self.safety.hold_deceleration <= 1:

@@ -22,11 +22,11 @@ from ..boundary import BoundaryError, BoundaryStrategy, Refiner, make_strategy
 from ..boundary.anchor import anchor
 from ..boundary.base import BoundaryContext
 from ..chunk import Chunk
+from ..timeline import History, Plan, chunk_to_plan, tick_of
 from ..trajectory import TrajectoryWindow
 from .config import ExecutorConfig
-from .safety import SafetyFilter
+from .safety import Command, SafetyFilter
 from .state import MODE_EXECUTING, MODE_HOLDING, MODE_IDLE, ExecutorState
-from .timeline import History, Plan, chunk_to_plan, tick_of
 from .trigger import Trigger
 from .validation import KINDS, check_chunk, check_timing
 
@@ -60,27 +60,34 @@ class TickResult:
     planned_actions_left: int
     inference_requested: bool
     window: TrajectoryWindow | None = None
+    # False when the call fell in the tick already executed (the same result again): a loop
+    # paced by the wall clock on a slower simulated clock sends only new ticks
+    new: bool = True
 
 
 class ChunkExecutor:
     def __init__(self, config: ExecutorConfig | None = None,
-                 strategy: str | BoundaryStrategy | None = None, vae=None):
+                 strategy: str | BoundaryStrategy | None = None, action_vae=None):
+        """``action_vae``: an :class:`~rtr_core.vae.ActionVAE` for the strategies that refine
+        (wrapped in a :class:`Refiner` matched to the executor's joints)."""
         self.config = config or ExecutorConfig()
         names = self.config.joint_names
         if isinstance(strategy, BoundaryStrategy):
             self.strategy = strategy
         else:
-            refiner = None if vae is None else Refiner(vae, names,
-                                                       self.config.control_period)
+            refiner = None if action_vae is None else Refiner(action_vae, names,
+                                                              self.config.control_period)
             self.strategy = make_strategy(strategy or self.config.strategy,
                                           self.config.boundary, refiner)
         self.period = self.config.control_period
         self._jump_ticks = max(1, int(self.config.clock_tolerance / self.period))
         self.safety = SafetyFilter(self.config)
-        self._window_step = self.safety.max_velocity * self.period + 1e-12
         self.trigger = Trigger(self.config.trigger)
         self._lock = threading.Lock()
         self._receive_lock = threading.Lock()
+        # bumped by everything that invalidates a plan being merged (reset, hold, clock jump):
+        # a merge that started in an older epoch is discarded when it commits
+        self._epoch = 0
         self.reset()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -88,6 +95,7 @@ class ChunkExecutor:
     def reset(self) -> None:
         """Forget everything (plans, history, counters): a new episode."""
         with self._lock:
+            self._epoch += 1
             j = len(self.config.joint_names)
             self._history = History(self.config.history_ticks, j)
             self._plan: Plan | None = None
@@ -95,6 +103,7 @@ class ChunkExecutor:
             self._hold: Plan | None = None
             self._position: np.ndarray | None = None
             self._velocity = np.zeros(j)
+            self._command: Command | None = None  # the last command and how it moves
             self._last_tick: int | None = None
             self._last_result: TickResult | None = None
             self._chunk_id = 0
@@ -106,7 +115,9 @@ class ChunkExecutor:
             self._accepted = 0
             self._rejected = {k: 0 for k in KINDS}
             self._last_reason = ''
+            self._last_rejected_id = 0
             self._clamped_ticks = 0
+            self._clipped_chunks = 0
             self._stall_ticks = 0
             self._clock_jumps = 0
             self._strategy_stale = False
@@ -122,6 +133,7 @@ class ChunkExecutor:
             for i in range(3):
                 self._history.append(k - 2 + i, p)
             self._position, self._velocity = p.copy(), np.zeros_like(p)
+            self._command = Command.at_rest(p)
             self._last_tick = k
 
     # --- chunks -----------------------------------------------------------------------------
@@ -162,7 +174,8 @@ class ChunkExecutor:
                                         f't={splice * self.period:.4f} s', locked=True)
                 current = self._pending[0] if self._pending is not None else self._plan
                 first, rows = self._history.last(new.positions.shape[0] + 3)
-                rows = rows.copy()
+                rows = self._until_splice(rows, first, splice)
+                epoch = self._epoch
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
             t0 = time.perf_counter()
             try:
@@ -178,28 +191,60 @@ class ChunkExecutor:
                 self.strategy.reset()
                 return self._reject(chunk, 'strategy', f'{self.strategy.name} produced '
                                     f'non-finite positions')
-            plan = dataclasses.replace(plan, positions=self.safety.clip_positions(plan.positions),
-                                       chunk_id=chunk.chunk_id)
+            clipped = self.safety.clip_positions(plan.positions)
+            outside = not np.array_equal(clipped, plan.positions)
+            if outside:
+                log.warning('chunk %d: positions outside the joint limits clipped (by up to '
+                            '%.4f)', chunk.chunk_id,
+                            float(np.max(np.abs(clipped - plan.positions))))
+            plan = dataclasses.replace(plan, positions=clipped, chunk_id=chunk.chunk_id)
             with self._lock:
+                if self._epoch != epoch:
+                    # a hold, reset or clock jump landed during the merge: its plan is on a
+                    # timeline (or for a motion) that no longer exists
+                    self._strategy_stale = True
+                    return self._reject(chunk, 'superseded', 'the executor held, reset or '
+                                        're-based its clock while the chunk was merged',
+                                        locked=True)
+                self._clipped_chunks += outside
                 self._pending = (plan, splice)
                 self._accepted += 1
                 self._last_received_id = chunk.chunk_id
                 self._last_stamp = chunk.stamp
             return Reception(True, chunk.chunk_id, splice_tick=splice, prepare_seconds=took)
 
+    def _until_splice(self, rows: np.ndarray, first: int, splice: int) -> np.ndarray:
+        """The executed ``rows`` (ticks ``first``...) followed by what is scheduled to run
+        before ``splice`` (with ``splice_lead_ticks`` > 1 the old plan still runs there)."""
+        ticks = range(first + rows.shape[0], splice)
+        if not len(ticks) or self._position is None:
+            return rows.copy()
+        return np.vstack([rows] + [self._scheduled(k)[None] for k in ticks])
+
+    def _scheduled(self, k: int) -> np.ndarray:
+        """The target tick ``k`` will command as things stand (before the safety filter)."""
+        if self._pending is not None and k >= self._pending[1] and self._pending[0].covers(k):
+            return self._pending[0].at(k)
+        if self._plan is not None and self._plan.covers(k):
+            return self._plan.at(k)
+        if self._hold is not None:
+            return self._hold.at(k) if self._hold.covers(k) else self._hold.positions[-1]
+        return self._position
+
     def _reject(self, chunk: Chunk, kind: str, reason: str, locked: bool = False) -> Reception:
         message = f'chunk {chunk.chunk_id} rejected: {reason}'
         log.warning(message)
         if locked:
-            self._count_rejection(kind, message)
+            self._count_rejection(chunk.chunk_id, kind, message)
         else:
             with self._lock:
-                self._count_rejection(kind, message)
+                self._count_rejection(chunk.chunk_id, kind, message)
         return Reception(False, chunk.chunk_id, reason=message, kind=kind)
 
-    def _count_rejection(self, kind: str, message: str) -> None:
+    def _count_rejection(self, chunk_id: int, kind: str, message: str) -> None:
         self._rejected[kind] += 1
         self._last_reason = message
+        self._last_rejected_id = chunk_id
 
     # --- ticks ------------------------------------------------------------------------------
 
@@ -209,24 +254,30 @@ class ChunkExecutor:
         k = tick_of(now, self.period)
         with self._lock:
             self._follow_clock(k)
-            if self._last_tick is not None and k <= self._last_tick and self._last_result:
-                return self._last_result
+            last = self._last_result
+            if self._last_tick is not None and k <= self._last_tick and last is not None:
+                if last.new:
+                    self._last_result = last = dataclasses.replace(last, new=False)
+                return last
             steps = 1 if self._last_tick is None else max(1, k - self._last_tick)
             self._splice_if_due(k)
             spliced = k == self._takeover
             plan = self._plan
             if plan is not None and plan.covers(k):
                 target, mode, self._hold = plan.at(k), MODE_EXECUTING, None
+                after = self._after(plan, k)
             elif self._position is None:
                 result = TickResult(k, k * self.period, MODE_IDLE, None, None, 0, False, False,
-                                    0, self.trigger.requested(0, self._accepted > 0))
+                                    0, self.trigger.requested(0, self._accepted > 0),
+                                    new=last is None or last.tick != k)
                 self._last_result = result
                 return result
             else:
-                target, mode = self._hold_target(k), MODE_HOLDING
+                (target, after), mode = self._hold_target(k), MODE_HOLDING
                 self._stall_ticks += 1
-            position, velocity, clamped = self.safety.apply(target, self._position,
-                                                            self._velocity, steps)
+            self._command = self.safety.apply(target, self._command, steps, after)
+            position, velocity, clamped = (self._command.position, self._command.velocity,
+                                           self._command.clamped)
             self._clamped_ticks += clamped
             self._history.append(k, position)
             self._position, self._velocity = position, velocity
@@ -252,7 +303,8 @@ class ChunkExecutor:
             if self._position is None or self._last_tick is None:
                 return None
             self._plan, self._pending, self._mode = None, None, MODE_HOLDING
-            stop = self.safety.stop_profile(self._position, self._velocity)
+            self._epoch += 1
+            stop = self.safety.stop_profile(self._command)
             self._hold = Plan(self._last_tick + 1, stop)
             positions = np.vstack([self._position[None], stop, stop[-1:]])
             return TrajectoryWindow.from_samples(self.config.joint_names, positions,
@@ -280,6 +332,7 @@ class ChunkExecutor:
         self._last_stamp = -np.inf
         self._clock_jumps += 1
         self._strategy_stale = True
+        self._epoch += 1
 
     def clock_jumps(self) -> int:
         """How often the timeline was re-based after a clock jump."""
@@ -303,12 +356,23 @@ class ChunkExecutor:
         self._takeover = max(k, plan.takeover if plan.takeover is not None else k)
         self._hold = None
 
-    def _hold_target(self, k: int) -> np.ndarray:
+    @staticmethod
+    def _after(plan: Plan, k: int) -> np.ndarray | None:
+        """The plan's target for the tick after ``k``; past its end, its last velocity kept
+        (the hold that follows brakes from there)."""
+        if plan.covers(k + 1):
+            return plan.at(k + 1)
+        return 2 * plan.at(k) - plan.at(k - 1) if plan.covers(k - 1) else None
+
+    def _hold_target(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Target of tick ``k`` on the stop and of the tick after (None: at rest)."""
         hold = self._hold
         if hold is None:
-            hold = Plan(k, self.safety.stop_profile(self._position, self._velocity))
+            hold = Plan(k, self.safety.stop_profile(self._command))
             self._hold = hold
-        return hold.at(k) if hold.covers(k) else hold.positions[-1]
+        if hold.covers(k + 1):
+            return hold.at(k), hold.at(k + 1)
+        return (hold.at(k) if hold.covers(k) else hold.positions[-1]), None
 
     def _planned_left(self, k: int) -> int:
         plan = self._pending[0] if self._pending is not None else self._plan
@@ -326,16 +390,15 @@ class ChunkExecutor:
         positions = np.concatenate(rows)
         have = positions.shape[0]
         if have < n:  # the plan ends inside the window: show the smooth stop that follows
-            v = (positions[-1] - positions[-2]) / self.period if have > 1 else self._velocity
-            stop = self.safety.stop_profile(positions[-1], v)
+            stop = self.safety.stop_profile(self.safety.end_of(positions, self._command))
             if stop.shape[0] < n - have:
                 stop = np.vstack([stop, np.repeat(stop[-1:], n - have - stop.shape[0], axis=0)])
             positions = np.vstack([positions, stop[:n - have]])
         positions = self.safety.clip_positions(positions)
-        if np.any(np.abs(np.diff(positions, axis=0)) > self._window_step):
-            # the plan is further ahead than one limited tick (a clamped command): the
+        if not self.safety.within(positions, self._command):
+            # the plan is further ahead than the limits allow (a clamped command): the
             # controller would follow the window between two ticks, so limit it too
-            positions = self.safety.limit_path(positions, self._velocity)
+            positions = self.safety.limit_path(positions, self._command)
         return TrajectoryWindow.from_samples(self.config.joint_names, positions, self.period,
                                              velocity_before=self._velocity)
 
@@ -357,8 +420,10 @@ class ChunkExecutor:
                 inference_requested=self.trigger.requested(left, self._accepted > 0),
                 strategy=self.strategy.name, mode=self._mode,
                 chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
-                clamped_ticks=self._clamped_ticks, stall_ticks=self._stall_ticks,
-                last_rejection_reason=self._last_reason)
+                clamped_ticks=self._clamped_ticks, clipped_chunks=self._clipped_chunks,
+                stall_ticks=self._stall_ticks,
+                last_rejection_reason=self._last_reason,
+                last_rejected_chunk_id=self._last_rejected_id)
 
     def rejections(self) -> dict[str, int]:
         """Rejected chunks per kind (see :data:`validation.KINDS`)."""

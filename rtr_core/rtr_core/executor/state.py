@@ -28,5 +28,7 @@ class ExecutorState:
     chunks_accepted: int = 0
     chunks_rejected: int = 0
     clamped_ticks: int = 0
+    clipped_chunks: int = 0  # accepted chunks with positions outside the joint limits (clipped)
     stall_ticks: int = 0
     last_rejection_reason: str = ''
+    last_rejected_chunk_id: int = 0  # so the policy side knows its chunk will not run

@@ -10,7 +10,7 @@ from ..chunk import Chunk
 
 #: Rejection kinds, each with its own counter in the executor.
 KINDS = ('non_finite', 'shape', 'joints', 'period', 'stale', 'future', 'out_of_order',
-         'strategy')
+         'strategy', 'superseded')
 
 
 def check_chunk(chunk: Chunk, joint_names: tuple[str, ...]) -> tuple[str, str] | None:

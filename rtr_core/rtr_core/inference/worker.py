@@ -2,7 +2,10 @@
 
 The worker sleeps until a trigger, snapshots the latest inputs, runs the policy and hands
 the chunk, stamped with the observation time, to ``publish``. It never triggers again before
-the executor reports it received the previous chunk, so a stale state cannot cause a burst.
+the executor's state resolves the previous chunk (accepted, rejected, lost after a timeout, or
+the executor restarted: :mod:`.confirmation`), so a stale state cannot cause a burst and one
+lost chunk cannot stop inference. Whatever the policy raises is counted, logged (with its
+traceback, rate-limited) and survived: the next trigger infers again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import dataclasses
 import logging
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chunk import Chunk
-from ..errors import RtrError
 from ..executor.config import TriggerConfig
 from ..executor.state import ExecutorState
 from ..executor.trigger import Trigger
 from ..policy.rtc import RTCContext
+from .confirmation import Confirmation
 from .inputs import LatestInputs
 
 log = logging.getLogger('rtr.inference')
@@ -38,6 +42,11 @@ class InferenceStats:
     failed: int  # policy errors (logged, never raised)
     dropped: dict[str, int]  # inputs overwritten before use
     last_problem: str
+    failing: int = 0  # consecutive failed inferences (0: the last one worked)
+    last_error: str = ''  # the last policy error, with its type
+    rejected: int = 0  # chunks the executor reported rejected
+    unconfirmed: int = 0  # chunks never confirmed within the timeout (lost)
+    alive: bool = True  # the worker thread is running (False only after stop())
 
 
 class InferenceWorker:
@@ -46,12 +55,16 @@ class InferenceWorker:
     ``trigger=None`` follows the executor's own ``inference_requested`` flag; a
     :class:`TriggerConfig` applies that rule to ``planned_actions_left`` here instead.
     ``rtc=True`` passes the previous chunk's remainder to the policy (real-time chunking).
+    ``confirmation`` decides how long to wait for the executor to resolve a chunk.
     """
+
+    LOG_EVERY = 10.0  # s between two logged tracebacks of a failing policy
 
     def __init__(self, predict: Callable, inputs: LatestInputs,
                  publish: Callable[[Chunk], None], clock: Callable[[], float],
                  stale_after: float = 0.5, trigger: TriggerConfig | None = None,
-                 rtc: bool = False, keep: int = 1000):
+                 rtc: bool = False, keep: int = 1000,
+                 confirmation: Confirmation | None = None):
         self._predict = predict
         self._inputs = inputs
         self._publish = publish
@@ -64,12 +77,14 @@ class InferenceWorker:
         self._lock = threading.Lock()
         self._busy = False
         self._next_id = 1
-        self._awaiting = 0  # chunk id the executor has not confirmed yet
+        self._confirmation = confirmation or Confirmation()
         self._previous: Chunk | None = None
         self._latency = deque(maxlen=keep)
         self._compute = deque(maxlen=keep)
-        self._chunks = self._skipped = self._failed = 0
-        self._problem = ''
+        self._chunks = self._skipped = self._failed = self._failing = 0
+        self._problem = self._error = ''
+        self._logged_at = -math.inf
+        self._unlogged = 0
         self._thread = threading.Thread(target=self._run, name='rtr-inference', daemon=True)
 
     def start(self) -> InferenceWorker:
@@ -85,7 +100,7 @@ class InferenceWorker:
     def on_executor_state(self, state: ExecutorState) -> None:
         """Called for every executor state (60 Hz); cheap."""
         with self._lock:
-            if self._busy or state.last_received_chunk_id < self._awaiting:
+            if self._confirmation.waiting(state, self._clock()) or self._busy:
                 return
             received_any = state.chunks_accepted > 0
         if self._trigger is None:
@@ -99,6 +114,25 @@ class InferenceWorker:
         """Ask for one inference now (e.g. the very first chunk)."""
         self._wake.set()
 
+    def take_request(self) -> bool:
+        """True (and consumed) when a trigger asked for an inference: for a caller that runs
+        :meth:`run_once` on its own clock instead of :meth:`start` (a simulation)."""
+        requested = self._wake.is_set()
+        self._wake.clear()
+        return requested
+
+    def run_once(self) -> None:
+        """One inference now, on the caller's thread; never raises (failures are counted)."""
+        with self._lock:
+            self._busy = True
+        try:
+            self._infer_once()
+        except Exception as exc:  # a policy or publish error must not end inference
+            self._count_failure(exc)
+        finally:
+            with self._lock:
+                self._busy = False
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self._wake.wait(0.1):
@@ -106,13 +140,7 @@ class InferenceWorker:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            with self._lock:
-                self._busy = True
-            try:
-                self._infer_once()
-            finally:
-                with self._lock:
-                    self._busy = False
+            self.run_once()
 
     def _infer_once(self) -> None:
         observation, problem = self._inputs.observation(self._clock(), self._stale_after)
@@ -124,21 +152,30 @@ class InferenceWorker:
             return
         self._problem = ''
         rtc = self._rtc_context(observation.stamp)
-        try:
-            chunk = self._predict(observation, rtc)
-        except RtrError as exc:
-            self._failed += 1
-            log.error('policy failed: %s', exc)
-            return
+        chunk = self._predict(observation, rtc)
         chunk = dataclasses.replace(chunk, chunk_id=self._next_id)
         self._next_id += 1
+        self._failing = 0
         with self._lock:
-            self._awaiting = chunk.chunk_id
+            self._confirmation.sent(chunk.chunk_id, self._clock())
         self._publish(chunk)
         self._chunks += 1
         self._latency.append(self._clock() - observation.stamp)
         self._compute.append(chunk.inference_duration)
         self._previous = chunk
+
+    def _count_failure(self, exc: Exception) -> None:
+        self._failed += 1
+        self._failing += 1
+        self._error = f'{type(exc).__name__}: {exc}'
+        now = time.monotonic()
+        if now - self._logged_at < self.LOG_EVERY:
+            self._unlogged += 1
+            return
+        more = f' ({self._unlogged} more failures since the last report)' if self._unlogged else ''
+        log.error('policy failed (%d in a row, %d in all)%s: %s', self._failing, self._failed,
+                  more, self._error, exc_info=exc)
+        self._logged_at, self._unlogged = now, 0
 
     def _rtc_context(self, stamp: float) -> RTCContext | None:
         prev = self._previous
@@ -157,6 +194,9 @@ class InferenceWorker:
         def pct(a, q):
             return float(np.percentile(a, q)) if a.size else float('nan')
 
+        with self._lock:
+            rejected, lost = self._confirmation.rejected, self._confirmation.unconfirmed
         return InferenceStats(self._chunks, pct(lat, 50), pct(lat, 95), pct(comp, 50),
                               self._skipped, self._failed, dict(self._inputs.dropped),
-                              self._problem)
+                              self._problem, self._failing, self._error, rejected, lost,
+                              self._thread.is_alive() or not self._thread.ident)

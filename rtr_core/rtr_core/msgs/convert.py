@@ -14,6 +14,7 @@ import numpy as np
 from ..chunk import Chunk
 from ..errors import RtrError
 from ..executor.state import ExecutorState
+from ..trajectory import TrajectoryWindow
 from .types import MessageTypes
 
 
@@ -146,11 +147,13 @@ def executor_state_to_msg(state: ExecutorState, types: MessageTypes):
         planned_actions_left=int(state.planned_actions_left),
         chunk_id=int(state.chunk_id),
         last_received_chunk_id=int(state.last_received_chunk_id),
+        last_rejected_chunk_id=int(state.last_rejected_chunk_id),
         inference_requested=bool(state.inference_requested),
         strategy=state.strategy,
         chunks_accepted=int(state.chunks_accepted),
         chunks_rejected=int(state.chunks_rejected),
         clamped_ticks=int(state.clamped_ticks),
+        clipped_chunks=int(state.clipped_chunks),
         stall_ticks=int(state.stall_ticks),
         last_rejection_reason=state.last_rejection_reason,
     )
@@ -174,8 +177,11 @@ def executor_state_from_msg(msg) -> ExecutorState:
         chunks_accepted=int(msg.chunks_accepted),
         chunks_rejected=int(msg.chunks_rejected),
         clamped_ticks=int(msg.clamped_ticks),
+        clipped_chunks=int(msg.clipped_chunks),
         stall_ticks=int(msg.stall_ticks),
         last_rejection_reason=msg.last_rejection_reason,
+        # absent from ExecutorState messages recorded before it existed
+        last_rejected_chunk_id=int(getattr(msg, 'last_rejected_chunk_id', 0)),
     )
 
 
@@ -243,6 +249,17 @@ def trajectory_to_msg(names, times_from_start, positions, types, velocities=None
     return types.JointTrajectory(header=header, joint_names=list(names), points=points)
 
 
+def window_to_msg(window: TrajectoryWindow, types: MessageTypes):
+    """The JointTrajectory a streamer sends for ``window`` (stamp 0: "start now")."""
+    return trajectory_to_msg(window.joint_names, window.times_from_start, window.positions,
+                             types, velocities=window.velocities, stamp=0.0)
+
+
+def window_from_msg(msg) -> TrajectoryWindow:
+    _, names, times, positions, velocities = trajectory_from_msg(msg)
+    return TrajectoryWindow(names, times, positions, velocities)
+
+
 def trajectory_from_msg(msg):
     """(stamp, names, times_from_start (N,), positions (N, J), velocities (N, J) or None)."""
     names = tuple(msg.joint_names)
@@ -264,7 +281,16 @@ def trajectory_from_msg(msg):
 
 # --- sensor_msgs/Image and CameraInfo -----------------------------------------------------
 
-_ENCODINGS = {'rgb8': 3, 'bgr8': 3, 'mono8': 1}
+#: Encodings read without OpenCV -> (channels, source channel of R, G, B). What
+#: ``cv_bridge.imgmsg_to_cv2(msg, 'rgb8')`` gives for each, bit for bit: colour channels
+#: reordered, alpha dropped, grey replicated. Depth (16UC1, 32FC1) is not a policy input.
+IMAGE_ENCODINGS = {
+    'rgb8': (3, (0, 1, 2)),
+    'bgr8': (3, (2, 1, 0)),
+    'rgba8': (4, (0, 1, 2)),
+    'bgra8': (4, (2, 1, 0)),
+    'mono8': (1, (0, 0, 0)),
+}
 
 
 def image_to_msg(stamp, rgb, types, frame_id='camera_color_optical_frame'):
@@ -286,26 +312,35 @@ def image_to_msg(stamp, rgb, types, frame_id='camera_color_optical_frame'):
 
 
 def image_from_msg(msg) -> np.ndarray:
-    """(H, W, 3) uint8 RGB array from an rgb8, bgr8 or mono8 Image (row padding allowed)."""
-    channels = _ENCODINGS.get(msg.encoding)
-    if channels is None:
+    """(H, W, 3) uint8 RGB array from an Image in one of :data:`IMAGE_ENCODINGS`.
+
+    Rows may be padded (``step`` > width x channels); the result is a new contiguous array.
+    """
+    spec = IMAGE_ENCODINGS.get(msg.encoding)
+    if spec is None:
         raise MessageFormatError(
-            f'Image.encoding: expected one of {sorted(_ENCODINGS)}, got {msg.encoding!r}'
+            f'Image.encoding: expected one of {sorted(IMAGE_ENCODINGS)}, got {msg.encoding!r}'
         )
+    channels, order = spec
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
-    data = np.frombuffer(bytes(msg.data) if not isinstance(msg.data, np.ndarray) else msg.data,
-                         dtype=np.uint8)
+    data = _bytes(msg.data)
     if step < width * channels or data.size != step * height:
         raise MessageFormatError(
             f'Image.data: {msg.encoding} {width}x{height} with step {step} needs '
             f'{step * height} bytes, got {data.size}'
         )
     img = data.reshape(height, step)[:, : width * channels].reshape(height, width, channels)
-    if msg.encoding == 'bgr8':
-        img = img[:, :, ::-1]
-    elif msg.encoding == 'mono8':
-        img = np.repeat(img, 3, axis=2)
-    return np.ascontiguousarray(img)
+    return np.ascontiguousarray(img[:, :, list(order)])
+
+
+def _bytes(data) -> np.ndarray:
+    """A uint8 view of a message's byte array: numpy (rosbags), array.array or bytes (rclpy)."""
+    if isinstance(data, np.ndarray):
+        return data.reshape(-1).view(np.uint8)
+    try:
+        return np.frombuffer(data, dtype=np.uint8)
+    except TypeError:  # a plain list of ints
+        return np.asarray(data, dtype=np.uint8)
 
 
 def camera_info_to_msg(stamp, width, height, fx, fy, cx, cy, types,

@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .definitions import typestore
-
 #: Short name -> full ROS type name of every message the helpers build.
 TYPE_NAMES = {
     'ActionChunk': 'rtr_msgs/msg/ActionChunk',
@@ -64,6 +62,8 @@ class MessageTypes:
 
     @classmethod
     def from_rosbags(cls, distro: str = 'jazzy') -> MessageTypes:
+        from .definitions import typestore  # rosbags: only for types built from .msg text
+
         store = typestore(distro)
         return cls({short: store.types[full] for short, full in TYPE_NAMES.items()}, True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import ConfigError, from_dict, to_dict
+from ..config import ConfigError, added_field, from_dict, to_dict
 
 DECODERS = ('conv', 'mlp')
 
@@ -20,6 +20,14 @@ class VAEConfig:
     ``decoder='conv'`` (ours) upsamples the latent with linear interpolation and 1-D
     convolutions, which keeps reconstructions as smooth as the input; ``'mlp'`` is the seed's
     MLP over the flattened latent, kept for the comparison in ``benchmarks/bench_vae.py``.
+
+    ``per_joint=True`` encodes and decodes every action dimension on its own with one shared
+    temporal network, ``latent_channels`` per dimension: the latent is
+    (L, action_dim * latent_channels) and the model cannot depend on how the joints move
+    together, so data whose joint correlations differ from trajectory to trajectory (several
+    tasks or arms pooled) is learned in every joint. ``False`` (all dimensions through one
+    network into ``latent_channels``) is the architecture of the checkpoints written before
+    the field existed: :meth:`to_dict` leaves it out, so their content hashes are unchanged.
     """
 
     horizon: int = 48
@@ -31,6 +39,7 @@ class VAEConfig:
     kernel_size: int = 5
     decoder: str = 'conv'
     mlp_hidden: int = 128
+    per_joint: bool = added_field(False)
 
     def __post_init__(self) -> None:
         def need(ok: bool, field: str, expected: str) -> None:
@@ -52,6 +61,7 @@ class VAEConfig:
              f'at most horizon / {self.kernel_size // 2 + 1} (the latent needs more steps '
              f'than half the kernel)')
         need(self.decoder in DECODERS, 'decoder', f'one of {", ".join(DECODERS)}')
+        need(isinstance(self.per_joint, bool), 'per_joint', 'true or false')
 
     @property
     def latent_steps(self) -> int:
@@ -59,7 +69,10 @@ class VAEConfig:
 
     @property
     def latent_shape(self) -> tuple[int, int]:
-        return (self.latent_steps, self.latent_channels)
+        """(latent steps L, latent channels of one chunk: ``latent_channels``, times
+        ``action_dim`` when ``per_joint``)."""
+        per_step = self.latent_channels * (self.action_dim if self.per_joint else 1)
+        return (self.latent_steps, per_step)
 
     def to_dict(self) -> dict:
         return to_dict(self)

@@ -6,6 +6,7 @@ executor can splice and optimise latents without thinking about conv layouts.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -104,27 +105,49 @@ class MLPDecoder(nn.Module):
 
 
 class ActionVAENet(nn.Module):
-    """Encoder + decoder on normalised (B, H, D) chunks and (B, L, C) latents."""
+    """Encoder + decoder on normalised (B, H, D) chunks and (B, L, C) latents.
+
+    With ``config.per_joint`` the same one-dimensional encoder and decoder run on every
+    action dimension (folded into the batch), and a latent step holds the dimensions'
+    ``latent_channels`` one after another: (B, L, D * c), dimension-major.
+    """
 
     def __init__(self, cfg: VAEConfig):
         super().__init__()
         self.config = cfg
-        self.encoder = ConvEncoder(cfg)
-        self.decoder = ConvDecoder(cfg) if cfg.decoder == 'conv' else MLPDecoder(cfg)
+        inner = dataclasses.replace(cfg, action_dim=1, per_joint=False) if cfg.per_joint \
+            else cfg
+        self.encoder = ConvEncoder(inner)
+        self.decoder = ConvDecoder(inner) if cfg.decoder == 'conv' else MLPDecoder(inner)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior (mean, log-variance), each (B, L, C)."""
-        return self.encoder(x)
+        if not self.config.per_joint:
+            return self.encoder(x)
+        b, h, d = x.shape
+        mean, logvar = self.encoder(x.transpose(1, 2).reshape(b * d, h, 1))
+        return self._unfold(mean, b, d), self._unfold(logvar, b, d)
+
+    @staticmethod
+    def _unfold(t: torch.Tensor, b: int, d: int) -> torch.Tensor:
+        """(B * D, L, c) -> (B, L, D * c)."""
+        steps, c = t.shape[1:]
+        return t.reshape(b, d, steps, c).transpose(1, 2).reshape(b, steps, d * c)
 
     def encode_mean(self, x: torch.Tensor) -> torch.Tensor:
         """The posterior mean: the deterministic latent used at inference and in RTR."""
-        return self.encoder(x)[0]
+        return self.encode(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        if not self.config.per_joint:
+            return self.decoder(z)
+        b, steps, _ = z.shape
+        d, c = self.config.action_dim, self.config.latent_channels
+        y = self.decoder(z.reshape(b, steps, d, c).transpose(1, 2).reshape(b * d, steps, c))
+        return y.reshape(b, d, -1).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training pass: (reconstruction from a sampled latent, mean, log-variance)."""
-        mean, logvar = self.encoder(x)
+        mean, logvar = self.encode(x)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
-        return self.decoder(z), mean, logvar
+        return self.decode(z), mean, logvar

@@ -20,13 +20,14 @@ ARM_XML = Path(__file__).resolve().parent.parent / 'assets' / 'arm.xml'
 
 @dataclass(frozen=True)
 class ArmSpec:
-    """Joint names and limits of the arm, in joint order (radians, rad/s, rad/s^2, N m)."""
+    """Joint names and limits of the arm, in joint order (rad, rad/s, rad/s^2, rad/s^3, N m)."""
 
     joint_names: tuple[str, ...]
     lower: np.ndarray
     upper: np.ndarray
     max_velocity: np.ndarray
     max_acceleration: np.ndarray
+    max_jerk: np.ndarray
     max_effort: np.ndarray
     home: np.ndarray
 
@@ -43,13 +44,13 @@ def _numeric(model: mujoco.MjModel, name: str) -> float:
     idx = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_NUMERIC, name)
     if idx < 0:
         raise RtrError(f'{ARM_XML}: custom numeric {name!r} missing; every joint needs '
-                       'max_velocity and max_acceleration')
+                       'max_velocity, max_acceleration and max_jerk')
     return float(model.numeric_data[model.numeric_adr[idx]])
 
 
 def spec_from_model(model: mujoco.MjModel) -> ArmSpec:
     """Read the spec of the arm's hinge joints (those with an actuator of the same name)."""
-    names, lower, upper, vel, acc, effort, qadr = [], [], [], [], [], [], []
+    names, lower, upper, vel, acc, jerk, effort, qadr = [], [], [], [], [], [], [], []
     for a in range(model.nu):
         name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_ACTUATOR, a)
         j = model.actuator_trnid[a, 0]
@@ -60,6 +61,7 @@ def spec_from_model(model: mujoco.MjModel) -> ArmSpec:
         upper.append(model.jnt_range[j, 1])
         vel.append(_numeric(model, f'{name}/max_velocity'))
         acc.append(_numeric(model, f'{name}/max_acceleration'))
+        jerk.append(_numeric(model, f'{name}/max_jerk'))
         effort.append(model.actuator_forcerange[a, 1])
         qadr.append(model.jnt_qposadr[j])
     key = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_KEY, 'home')
@@ -67,8 +69,8 @@ def spec_from_model(model: mujoco.MjModel) -> ArmSpec:
         raise RtrError(f'{ARM_XML}: keyframe "home" missing')
     home = model.key_qpos[key][qadr]
     arr = functools.partial(np.array, dtype=np.float64)
-    return ArmSpec(tuple(names), arr(lower), arr(upper), arr(vel), arr(acc), arr(effort),
-                   arr(home))
+    return ArmSpec(tuple(names), arr(lower), arr(upper), arr(vel), arr(acc), arr(jerk),
+                   arr(effort), arr(home))
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from rtr_core.msgs import (
     camera_info_to_msg,
     image_to_msg,
     joint_state_to_msg,
+    window_to_msg,
     wrench_to_msg,
 )
 from rtr_core.topics import TOPICS, Topics
@@ -80,7 +81,8 @@ def record_episode(out_dir: str | Path, index: int, config: RecordConfig | None 
             for tick in range(expert.ticks):
                 window = expert.window(tick)
                 runner.send_trajectory(window)
-                bag.write(config.topics.joint_trajectory, window.to_msg(types), runner.time)
+                bag.write(config.topics.joint_trajectory, window_to_msg(window, types),
+                          runner.time)
                 _write_observation(bag, runner.step_tick(), runner, types, config.topics)
             result = runner.evaluate()
             episode = runner.episode

@@ -150,6 +150,14 @@ class SimRunner:
                         time.sleep(delay)
         return out
 
+    def measured(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Joint positions, velocities and the F/T wrench now, between ticks too (what a
+        500 Hz joint_state_broadcaster and force_torque_sensor_broadcaster read)."""
+        d = self.data
+        wrench = np.concatenate([d.sensordata[self._force_adr:self._force_adr + 3],
+                                 d.sensordata[self._torque_adr:self._torque_adr + 3]])
+        return d.qpos[self._qadr].copy(), d.qvel[self._dof].copy(), wrench
+
     def step_tick(self) -> TickObservation:
         """Simulate to the next control tick and return its observation."""
         return self.run_until((self.tick + 1) / self.config.control_rate)[-1]

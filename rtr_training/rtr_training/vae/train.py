@@ -51,6 +51,12 @@ def output_paths(out: str | Path) -> tuple[Path, Path, Path, Path]:
             out.with_name(f'{out.stem}.report.json'))
 
 
+def unlearned_path(out: str | Path) -> Path:
+    """Where a model that failed the report's check goes instead of ``out``."""
+    out = Path(out)
+    return out.with_name(f'{out.stem}.unlearned{out.suffix}')
+
+
 def _check_data(train: Sequence[Trajectory], val: Sequence[Trajectory], dt: float) -> None:
     for traj in [*train, *val]:
         if abs(traj.dt - dt) > 1e-9:
@@ -60,13 +66,18 @@ def _check_data(train: Sequence[Trajectory], val: Sequence[Trajectory], dt: floa
 
 def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str | Path,
               vae_config: VAEConfig | None = None, config: VAETrainingConfig | None = None,
-              resume: bool = False) -> VAETrainingResult:
+              resume: bool = False, require_learned: bool = False) -> VAETrainingResult:
     """Train an :class:`ActionVAE` on ``train`` and report on ``val`` (whole trajectories).
 
     Writes ``out`` (the VAE checkpoint), its training state (``<out>.state.pt``), a loss
     curve (``<out>.loss.png``) and the final report (``<out>.report.json``), each
     atomically after every evaluation. ``resume`` continues from the training state,
     keeping the normaliser and model config it was started with.
+
+    The report says whether every action dimension was learned (``report.learned``, see
+    :class:`ReconstructionReport`). With ``require_learned`` a model that was not is moved
+    to ``<out stem>.unlearned.pt`` (``result.checkpoint``) so that nothing broken is left
+    at ``out``; the training state stays for ``resume``.
     """
     config = config or VAETrainingConfig()
     ckpt, state_file, png, report_file = output_paths(out)
@@ -139,10 +150,14 @@ def train_vae(train: Sequence[Trajectory], val: Sequence[Trajectory], out: str |
     seconds = time.perf_counter() - t0
     optimizer.zero_grad(set_to_none=True)
     net.eval().requires_grad_(False)
-    report = reconstruction_report(vae, val_set.windows())
+    report = reconstruction_report(vae, val_set.windows(), config.max_baseline_ratio)
+    if require_learned:  # one of the two names, never a stale other
+        (unlearned_path(ckpt) if report.learned else ckpt).unlink(missing_ok=True)
+        ckpt = ckpt if report.learned else unlearned_path(ckpt)
     vae.save(ckpt, report=report.to_dict())
     write_text(report_file, json.dumps({'vae_hash': vae.hash, 'steps': config.steps,
-                                        **report.to_dict()}, indent=2) + '\n')
+                                        'checkpoint': str(ckpt), **report.to_dict()},
+                                       indent=2) + '\n')
     return VAETrainingResult(vae, report, history, ckpt, state_file, png, report_file,
                              config.steps, seconds)
 
@@ -163,11 +178,14 @@ def train_vae_from_paths(paths: Sequence[str | Path], out: str | Path,
                          vae_config: VAEConfig | None = None,
                          config: VAETrainingConfig | None = None, topic: str | None = None,
                          joints: Sequence[str] | None = None, resample: str = 'cubic',
-                         resume: bool = False) -> VAETrainingResult:
-    """``rtr train vae``: load bags/.npz files at the VAE's rate, split by trajectory, train."""
+                         resume: bool = False, require_learned: bool = True
+                         ) -> VAETrainingResult:
+    """``rtr train vae``: load bags/.npz files at the VAE's rate, split by trajectory, train
+    (a model that did not learn every dimension goes to ``<out stem>.unlearned.pt``)."""
     vae_config = vae_config or VAEConfig()
     config = config or VAETrainingConfig()
     trajectories = load_trajectories(paths, dt=vae_config.dt, topic=topic, joints=joints,
                                      method=resample)
     train, val = split_by_trajectory(trajectories, config.val_fraction, config.seed)
-    return train_vae(train, val, out, vae_config, config, resume=resume)
+    return train_vae(train, val, out, vae_config, config, resume=resume,
+                     require_learned=require_learned)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..chunk import Chunk
+from .chunk import Chunk
 
 _EPS = 1e-6  # in ticks: times within a microsecond-ish of a tick count as on it
 

