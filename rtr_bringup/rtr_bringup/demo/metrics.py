@@ -62,6 +62,16 @@ def transition_ticks(strategy: str, boundary, overlap: int) -> int:
     return ticks
 
 
+def run_blend(run, config, period: float) -> int:
+    """Ticks after each hand-over that demo run ``run`` blends (:func:`transition_ticks` with
+    its executor's boundary config); the overlap of a new chunk with the plan it replaces is
+    at most the plan left when inference is triggered, less the shortest latency."""
+    from .closed_loop import executor_config
+
+    overlap = max(0, config.trigger_threshold - int(np.floor(config.latency.low / period)))
+    return transition_ticks(run.strategy, executor_config(run, config).boundary, overlap)
+
+
 def episode_quiet(logs: list[EpisodeLog], period: float, blend: int) -> list[np.ndarray]:
     """For the runs ``logs`` of one episode: each log's in-chunk ticks, the same ticks for all
     (not within 3 ticks before, nor ``blend`` after, any hand-over of any of them)."""

@@ -29,14 +29,14 @@ from rtr_core.threads import torch_threads
 
 from . import report
 from .artifacts import Artifacts, prepare, record, record_config
-from .closed_loop import ClosedLoop, executor_config
+from .closed_loop import ClosedLoop
 from .config import DemoConfig
 from .metrics import (
     episode_metrics,
     episode_quiet,
+    run_blend,
     summary_row,
     summary_table,
-    transition_ticks,
 )
 
 OPEN_LOOP_POLICIES = (('latent_60hz', 'none'), ('action_60hz', 'none'),
@@ -78,8 +78,7 @@ def run_closed_loop(config: DemoConfig, artifacts: Artifacts, run_dir: Path,
                 log(f'  {futures[future]:18s} {len(seeds)} episodes done')
         logs = {run.name: logs[run.name] for run in config.runs}
     period = float(np.median(np.diff(next(iter(logs.values()))[0].t)))
-    blend = max(transition_ticks(run.strategy, executor_config(run, config).boundary,
-                                 _overlap(config, period)) for run in config.runs)
+    blend = max(run_blend(run, config, period) for run in config.runs)
     per_run: dict[str, list[dict]] = {name: [] for name in logs}
     for i in range(len(seeds)):
         episode = [runs[i] for runs in logs.values()]
@@ -111,12 +110,6 @@ def _run_episodes(config: DemoConfig, name: str, run_dir: Path, seeds: list[int]
         loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)
         return [loop.episode(seed, run_dir / 'bags' / name / f'{config.data.task}_{i:04d}')
                 for i, seed in enumerate(seeds)]
-
-
-def _overlap(config: DemoConfig, period: float) -> int:
-    """The longest overlap of a new chunk with the plan it replaces, in ticks: the plan left
-    when inference is triggered, less the shortest latency."""
-    return max(0, config.trigger_threshold - int(np.floor(config.latency.low / period)))
 
 
 def run_open_loop(config: DemoConfig, artifacts: Artifacts, bags: Path, out: Path) -> str:

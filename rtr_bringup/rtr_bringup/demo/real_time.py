@@ -28,7 +28,7 @@ from .artifacts import prepare, record_config, task_config
 from .closed_loop import ClosedLoop, EpisodeLog, LatencyModel
 from .config import DemoConfig
 from .episode_bag import EpisodeBag
-from .metrics import episode_metrics, summary_row, summary_table
+from .metrics import episode_metrics, run_blend, summary_row, summary_table
 
 
 def real_time_episode(loop: ClosedLoop, seed: int, bag_path: Path | None = None
@@ -165,7 +165,8 @@ def run_real_time(config: DemoConfig, retrain: bool = False, save_checkpoints: b
             shutil.rmtree(bag, ignore_errors=True)  # a rerun replaces its bags
             log(f'real time: {run.name}, held-out episode {i} (wall clock)')
             episode, s = real_time_episode(loop, seed, bag)
-            metrics.append(episode_metrics(episode, loop.period))
+            metrics.append(episode_metrics(episode, loop.period,
+                                           blend=run_blend(run, config, loop.period)))
             stats.append(s)
     row = summary_row(metrics)
     late = {k: float(np.max([s['tick_lateness_ms'][k] for s in stats]))

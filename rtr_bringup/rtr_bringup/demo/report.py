@@ -59,13 +59,16 @@ ABLATIONS = (('rtr', 'anchor'), ('rtr_paper_anchor', 'anchor'), ('rtr', 'rtr_pap
 
 def episode_values(per_episode: dict | None, name: str, path=('task', 'deviation_mean_mm'),
                    scale: float = 1.0) -> list[float]:
-    """One metric of every held-out episode of run ``name`` (empty when not run)."""
+    """One metric of every held-out episode of run ``name`` (empty when not run or not
+    measured)."""
     if not per_episode or name not in per_episode:
         return []
     out = []
     for m in per_episode[name]:
         v = m
         for key in path:
+            if not isinstance(v, dict) or key not in v:
+                return []
             v = v[key]
         out.append(scale * float(v))
     return out
