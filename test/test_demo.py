@@ -165,7 +165,11 @@ def test_async_closed_loop_logs_every_topic_and_never_runs_dry(tiny, one_thread)
     span = executing_span(log)
     assert np.all(log.mode[span] == MODE_EXECUTING)  # the next chunk always came in time
     m = episode_metrics(log, loop.period)
-    assert m['seam']['seams'] >= 3 and m['seam']['gap_ratio_mean'] < 2.0
+    # hand-overs without a step: the change of the per-tick step at a seam (the seam gap,
+    # a second difference) stays within a few mrad (measured 2.0 mrad at most; the ratio to
+    # the in-chunk p50 is not a bound here: this barely trained policy's chunks are smooth to
+    # micro-radians, so any seam is many times that)
+    assert m['seam']['seams'] >= 3 and m['seam']['gap_max'] < 0.005
     assert m['counters']['rejected'] == 0
 
 

@@ -130,6 +130,12 @@ def prepare(config: DemoConfig, run_dir: Path, retrain: bool = False,
             result = train_vae_from_paths(find_bags([train_bags]), own / 'vae.pt', vae_cfg,
                                           config.training.vae_training)
             seconds['vae'] = time.perf_counter() - t0
+            if not result.report.learned:  # never train policies on a broken latent space
+                raise RtrError(f'demo {config.name}: the action VAE did not learn '
+                               f'{", ".join(result.report.unlearned)} in '
+                               f'{config.training.vae_training.steps} steps (its checkpoint: '
+                               f'{result.checkpoint}, report {result.report_path}); raise '
+                               f'training.vae_training.steps')
             paths['vae'], origin['vae'] = own / 'vae.pt', 'trained'
             _record_entry(own, 'vae', _entry(config, 'vae', keys['vae'], result.vae.hash,
                                              seconds['vae']))
