@@ -7,15 +7,17 @@ Real parts: a MuJoCo episode recorded by `rtr sim record`, the committed demo po
 (latent_60hz + its VAE), rclpy over DDS. What may differ, and why: a chunk is planned from
 the newest observation when the policy node's worker wakes; on a loaded machine that can be a
 tick or more after the grid tick the evaluator asked at (the player runs on in wall time).
-Such a chunk is planned from a later observation than the offline one. The test therefore
-(1) matches every chunk to the offline chunk of the same index: the same plan stamp gives the
-same positions (same observation, same seed; float tolerance), (2) requires most chunks to
-be on the grid, and (3) compares the metrics with a tolerance that only the off-grid chunks
-use up.
+Such a chunk is planned from a later observation than the offline one (measured: the first
+chunk, planned at tick 1 instead of 0, because the bag starts at t=0). The test therefore
+requires (1) the same number of chunks, at least 3/4 of them on the offline grid, (2) the
+on-grid chunks bit-identical to the offline ones (same observation, same seed), (3) the
+offline chunks, scored against the actions the evaluator received over DDS, to give the
+offline numbers (rel 1e-6: the dataset caches float32), and (4) the end-to-end means equal
+(rel 1e-6) when every chunk is on the grid, else within 30% (one off-grid chunk of nine moved
+the deviation mean by 12%).
 """
 
 import json
-import threading
 import time
 from pathlib import Path
 
@@ -112,31 +114,40 @@ def _replay(episode, out_dir, ros_spin, rate=1.0):
         peer.destroy_node()
 
 
+@pytest.mark.slow  # about 80 s on 2 loaded cores: recording, offline pass, 31 s of replay
 def test_bag_replay_under_ros_gives_the_offline_numbers(episode, offline, ros_spin, tmp_path):
     from rtr_core.threads import torch_threads
 
     metrics, offline_chunks = offline
     with torch_threads(1):
-        evaluator, player = _replay(episode, tmp_path / "ros", ros_spin, RATE)
+        evaluator, player = _replay(episode, tmp_path / 'ros', ros_spin, RATE)
     ros = json.loads((tmp_path / 'ros' / 'metrics.json').read_text())[POLICY.stem]
-    chunks = sorted(evaluator.recorder._chunks, key=lambda c: c.stamp)
-    by_stamp = {round(c.stamp * 60): c for c in offline_chunks}
-    on_grid = [c for c in chunks if round(c.stamp * 60) in by_stamp]
-    report = (f'{len(chunks)} chunks under ROS, {len(offline_chunks)} offline, {len(on_grid)} '
-              f'on the offline grid; player worst lateness {player.late_s * 1e3:.0f} ms; '
-              f'ROS {ros} offline {metrics}')
+    chunks = evaluator.recorder.chunks
+    ticks = [round(c.stamp * 60) for c in chunks]
+    offline_ticks = [round(c.stamp * 60) for c in offline_chunks]
+    report = (f'{evaluator.recorder.counts[0]} actions received; '
+              f'plan ticks under ROS {ticks}, offline {offline_ticks}; player worst lateness '
+              f'{player.late_s * 1e3:.0f} ms; ROS {ros}; offline {metrics}')
     print(report)
-    print('ROS plan ticks', [round(c.stamp * 60) for c in chunks])
-    print('offline plan ticks', [round(c.stamp * 60) for c in offline_chunks])
-    # every chunk whose seed and observation match the offline one plans the same positions
-    for k, c in enumerate(chunks):
-        ref = offline_chunks[k] if k < len(offline_chunks) else None
-        if ref is not None and round(c.stamp * 60) == round(ref.stamp * 60):
-            np.testing.assert_allclose(c.positions, ref.positions, atol=1e-5, err_msg=report)
-    assert abs(len(chunks) - len(offline_chunks)) <= 1, report
-    assert len(on_grid) >= 0.75 * len(offline_chunks), report
+    # the same chunks: one per grid tick, chunk k sampled with seed + k as offline; a chunk
+    # planned a little late (its observation taken after the grid tick) may differ
+    assert len(chunks) == len(offline_chunks), report
+    on_grid = [k for k, (a, b) in enumerate(zip(ticks, offline_ticks, strict=True)) if a == b]
+    assert len(on_grid) >= 0.75 * len(chunks), report
+    for k in on_grid:  # same observation, same seed: the same positions
+        np.testing.assert_allclose(chunks[k].positions, offline_chunks[k].positions,
+                                   rtol=0, atol=1e-9, err_msg=f'chunk {k}: {report}')
+    # the actions received over DDS (times from /clock) are the bag's: the offline chunks
+    # scored against them give the offline numbers (to float32: the dataset caches float32)
+    rescored = evaluator.recorder.result(offline_chunks).metrics
     for key in ('deviation', 'jerk'):
-        assert ros[key]['mean'] == pytest.approx(metrics[key]['mean'], rel=0.1), report
+        for stat in ('mean', 'p95', 'max'):
+            assert rescored[key][stat] == pytest.approx(metrics[key][stat], rel=1e-6), key
+    # end to end: only the off-grid chunks can move the numbers
+    assert ros['chunks'] == metrics['chunks']
+    rel = 1e-6 if len(on_grid) == len(chunks) else 0.3
+    for key in ('deviation', 'jerk'):
+        assert ros[key]['mean'] == pytest.approx(metrics[key]['mean'], rel=rel), report
 
 
 def test_evaluator_refuses_a_bag_without_the_action_topic(episode, ros_spin):

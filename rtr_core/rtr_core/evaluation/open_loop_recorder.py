@@ -79,11 +79,20 @@ class OpenLoopRecorder:
         with self._lock:
             return len(self._times), len(self._chunks)
 
-    def result(self) -> OpenLoopResult:
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The chunks received so far, in plan-time order."""
         with self._lock:
-            if not self._chunks or not self._times:
+            return sorted(self._chunks, key=lambda c: c.stamp)
+
+    def result(self, chunks: list[Chunk] | None = None) -> OpenLoopResult:
+        """Scores of the received chunks (or of ``chunks``, e.g. another run's, against the
+        actions received here)."""
+        with self._lock:
+            chunks = self._chunks if chunks is None else list(chunks)
+            if not chunks or not self._times:
                 raise RtrError(f'open-loop evaluation: {len(self._times)} recorded actions on '
-                               f'{self.action_topic} and {len(self._chunks)} chunks; need '
+                               f'{self.action_topic} and {len(chunks)} chunks; need '
                                'both (is the bag playing, with that topic, and the policy '
                                'node active?)')
             order = np.argsort(self._times, kind='stable')
@@ -91,7 +100,7 @@ class OpenLoopRecorder:
             actions = np.asarray(self._actions)[order]
             scorer = OpenLoopScorer(self._names, self.period)
             scorer.recording(times, actions)
-            for chunk in sorted(self._chunks, key=lambda c: c.stamp):
+            for chunk in sorted(chunks, key=lambda c: c.stamp):
                 scorer.add(chunk)
         return scorer.result()
 
