@@ -74,15 +74,14 @@ def load_policy(config: PolicyNodeConfig) -> PolicySetup:
     if config.source == 'rtr' and not config.policy_checkpoint:
         raise RtrError(f'{NODE_NAME}: parameter policy_checkpoint is empty; give the .pt '
                        'written by rtr train policy')
+    if config.seed >= 0 and config.source != 'rtr':
+        raise RtrError(f'{NODE_NAME}: seed {config.seed} is set but source {config.source} '
+                       'does not sample here; set seed -1')
     torch.set_num_threads(config.inference_threads)
     source = make_source(config.source, checkpoint=config.policy_checkpoint,
                          vae=config.vae_checkpoint, openpi=config.openpi, plugin=config.plugin)
     if config.seed >= 0:
-        if config.source != 'rtr':
-            source.close()
-            raise RtrError(f'{NODE_NAME}: seed {config.seed} is set but source {config.source} '
-                           'does not sample locally; set seed -1')
-        source.seed = config.seed
+        source.seed = config.seed  # RtrSource: call k samples with seed + k
     if config.rtc and not source.supports_rtc:
         source.close()
         raise RtrError(f'{NODE_NAME}: rtc is true but source {config.source} does not support '
