@@ -183,14 +183,14 @@ def test_policy_silent_for_2s_then_resumes_smoothly(baseline):
     back = np.argmax(trace.modes[trace.within(4.0, SECONDS)] == MODE_EXECUTING) * T
     assert back <= LATENCY * 1.2 + 3 * T
     # the hold itself is as smooth as the fault-free motion; the resume catches up with a
-    # plan 2 s ahead (the stand-in policy follows the clock) along Ruckig's time-optimal
-    # jerk-limited way: every joint within its jerk limit (shared bounds), at the limit for
-    # much of the catch-up, so the run's p95 (norm over 7 joints) is 336 rad/s^3 where the
-    # old acceleration-only filter had 129 with peaks of 1036 (7x joint 4's limit)
+    # plan 2 s ahead (the stand-in policy follows the clock) along Ruckig's jerk-limited way
+    # (every joint within its jerk limit: shared bounds), and the run's p95 stays near the
+    # fault-free one (measured 131 rad/s^3, max 339; the old acceleration-only filter: p95
+    # 129, max 1036, 4x joint 4's limit)
     base = baseline[1]['jerk']
     hold_jerk = jerk_stats(trace.commands[trace.within(2.0, 4.0)], T)
     assert hold_jerk['max'] <= 1.5 * base['max'], (hold_jerk, base)
-    assert m['jerk']['p95'] <= 4.5 * base['p95'], (m['jerk'], base)
+    assert m['jerk']['p95'] <= 2.0 * base['p95'], (m['jerk'], base)
 
 
 def test_latency_spikes_of_three_chunk_lengths(baseline):
@@ -200,8 +200,8 @@ def test_latency_spikes_of_three_chunk_lengths(baseline):
     assert rej['stale'] + rej['out_of_order'] >= 2  # the late chunks were not executed
     assert np.any(trace.modes[60:] == MODE_HOLDING)
     assert trace.modes[-1] == MODE_EXECUTING  # and the loop recovered
-    base = baseline[1]['jerk']  # jerk-limited catch-ups: p95 253 (old filter 133, max 932)
-    assert m['jerk']['p95'] <= 4.5 * base['p95'], (m['jerk'], base)
+    base = baseline[1]['jerk']  # measured p95 152, max 312 (old filter: 133, 932)
+    assert m['jerk']['p95'] <= 2.0 * base['p95'], (m['jerk'], base)
 
 
 def test_chunks_out_of_order_or_duplicated(baseline):

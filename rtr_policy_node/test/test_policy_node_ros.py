@@ -75,6 +75,69 @@ def test_inputs_and_a_trigger_give_a_stamped_chunk(checkpoint, ros_spin):
         node._stop_worker()
 
 
+def test_openpi_source_under_ros(checkpoint, ros_spin):
+    """source openpi: a local openpi-protocol server serving the checkpoint; the node
+    publishes its chunk stamped with the joint state's time. With no server, configure
+    fails and the node stays unconfigured."""
+    pytest.importorskip('openpi_client', reason='openpi-client not installed (make setup)')
+    import socket
+
+    from rtr_core.policy import Policy
+    from rtr_core.sources.openpi_server import PolicyServer, RtrOpenpiPolicy
+    from rtr_policy_node.policy_node import PolicyNode
+
+    def params(port):
+        return [Parameter('source', value='openpi'),
+                Parameter('openpi.host', value='127.0.0.1'), Parameter('openpi.port', value=port),
+                Parameter('openpi.joint_names', value=list(JOINTS)),
+                Parameter('openpi.image_height', value=96),
+                Parameter('openpi.image_width', value=96),
+                Parameter('openpi.wrench_key', value='observation/wrench'),
+                Parameter('openpi.action_rate_hz', value=60.0),
+                Parameter('openpi.connect_timeout', value=1.0)]
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        free = s.getsockname()[1]
+    lonely = ros_spin(PolicyNode(parameter_overrides=params(free)))
+    assert lonely.trigger_configure() == TransitionCallbackReturn.FAILURE
+
+    with PolicyServer(RtrOpenpiPolicy(Policy.load(checkpoint))) as server:
+        node = ros_spin(PolicyNode(parameter_overrides=params(server.port)))
+        peer = ros_spin(rclpy.create_node('rtr_policy_openpi_peer'))
+        types = MessageTypes.from_ros_packages()
+        chunks = []
+        peer.create_subscription(types.ActionChunk, TOPICS.action_chunk,
+                                 lambda m: chunks.append(chunk_from_msg(m)), 10)
+        image = peer.create_publisher(types.Image, TOPICS.camera_image, 10)
+        joints = peer.create_publisher(types.JointState, TOPICS.joint_states, 10)
+        wrench = peer.create_publisher(types.WrenchStamped, TOPICS.wrench, 10)
+        state = peer.create_publisher(types.ExecutorState, TOPICS.executor_state, 10)
+        rgb = np.random.default_rng(0).integers(0, 256, (96, 96, 3), dtype=np.uint8)
+        try:
+            assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+            assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+            deadline = time.monotonic() + 20
+            stamps = []
+            while not chunks and time.monotonic() < deadline:
+                now = peer.get_clock().now().nanoseconds * 1e-9
+                image.publish(image_to_msg(now, rgb, types))
+                joints.publish(joint_state_to_msg(now, JOINTS, np.zeros(7), types))
+                stamps.append(now)
+                wrench.publish(wrench_to_msg(now, np.zeros(6), types))
+                state.publish(executor_state_to_msg(ExecutorState(
+                    now, 0, 1 / 60, JOINTS, np.zeros(7), np.zeros(7), 0, 0, 0, True, 'rtr'),
+                    types))
+                time.sleep(1 / 30)
+            assert chunks, f'no chunk published in 20 s: {node._worker.stats()}'
+            assert chunks[0].joint_names == JOINTS and chunks[0].policy_name.startswith('openpi')
+            assert any(abs(chunks[0].stamp - s) < 1e-6 for s in stamps)  # a joint state's time
+            assert np.all(np.isfinite(chunks[0].positions))
+            assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+        finally:
+            node._stop_worker()
+
+
 def test_an_integer_is_accepted_for_a_float_parameter(checkpoint, ros_spin):
     """`stale_after:=1` on the command line is an integer parameter: it used to raise."""
     from rtr_policy_node.policy_node import PolicyNode

@@ -24,6 +24,7 @@ from .config import ExecutorConfig
 
 _TOLERANCE = 1e-6  # relative slack on the limits for round-off in the differences
 _POSITION_SLACK = 1e-9  # rad: positions this close to a limit count as inside
+_INTERCEPT_STEPS = 6  # bisection steps for the time a moving plan is met (1/64 of the range)
 HOLD_RAMP = 0.1  # s: a hold reaches its deceleration in this time (its jerk limit), unhurried
 
 
@@ -173,20 +174,43 @@ class SafetyFilter:
         """State after ``dt`` on the time-optimal jerk-limited way to ``goal`` moving at
         ``target_velocity`` (None when Ruckig finds none).
 
-        A moving plan is met where it will be when the joints can reach it (``goal`` moved
-        on by the first estimate of that time), not where it is now: reaching a point at the
-        plan's speed from close behind would otherwise mean backing up to gain speed.
+        A moving plan is intercepted: the joints aim at where the plan will be (``goal``, its
+        target ``dt`` from now, moved on at ``target_velocity``) at the earliest time T they
+        can be there exactly
+        then (Ruckig's ``minimum_duration``), found by bisection on T. Aiming at where the
+        plan is now would mean backing up to gain speed from close behind, or cruising on
+        ahead of it for good.
         """
         limit = self.max_velocity * (1.0 - 1e-9)
         tv = np.clip(target_velocity, -limit, limit)
-        if not self._calculate(position, velocity, acceleration, goal=goal,
-                               target_velocity=tv, max_acceleration=self.max_acceleration):
-            return None
-        if np.any(tv):
-            ahead = self.clip_positions(goal + tv * self._trajectory.duration)
-            if not self._calculate(position, velocity, acceleration, goal=ahead,
-                                   target_velocity=tv, max_acceleration=self.max_acceleration):
+
+        def meets(t: float) -> bool | None:
+            """Whether the plan can be met at ``t`` (None: Ruckig found no way)."""
+            if not self._calculate(position, velocity, acceleration,
+                                   goal=self.clip_positions(goal + tv * (t - dt)),
+                                   target_velocity=tv,
+                                   max_acceleration=self.max_acceleration, minimum_duration=t):
                 return None
+            return self._trajectory.duration <= t + 1e-9
+
+        if not np.any(tv) or meets(dt):
+            return self._at(dt) if self._calculate(
+                position, velocity, acceleration, goal=goal, target_velocity=tv,
+                max_acceleration=self.max_acceleration,
+                minimum_duration=dt if np.any(tv) else None) else None
+        lo, hi = dt, 2 * dt
+        for _ in range(10):  # the plan runs away slower than the joints can: T exists
+            if meets(hi):
+                break
+            lo, hi = hi, 2 * hi
+        for _ in range(_INTERCEPT_STEPS):
+            mid = 0.5 * (lo + hi)
+            if meets(mid):
+                hi = mid
+            else:
+                lo = mid
+        if meets(hi) is None:
+            return None
         return self._at(dt)
 
     def _brake(self, position, velocity, acceleration, max_acceleration, dt):
@@ -198,8 +222,10 @@ class SafetyFilter:
         return position.copy(), zero, zero.copy()
 
     def _calculate(self, position, velocity, acceleration, goal=None, target_velocity=None,
-                   brake: bool = False, max_acceleration=None, max_jerk=None) -> bool:
+                   brake: bool = False, max_acceleration=None, max_jerk=None,
+                   minimum_duration: float | None = None) -> bool:
         inp = self._input
+        inp.minimum_duration = minimum_duration
         inp.max_jerk = (self.max_jerk if max_jerk is None else max_jerk).tolist()
         inp.control_interface = (ruckig.ControlInterface.Velocity if brake
                                  else ruckig.ControlInterface.Position)
@@ -228,8 +254,9 @@ class SafetyFilter:
     def limit_path(self, positions: np.ndarray, start: Command) -> np.ndarray:
         """``positions`` (N, J), one row per tick from the command ``start`` (row 0), made a
         path a controller may follow within the limits: the jerk-limited way from ``start``
-        to the last row, moving at the path's final velocity (one Ruckig trajectory, sampled
-        at the ticks; the window is replaced every tick, so it need not re-plan per row)."""
+        to the last row, moving at the path's final velocity, arriving at its time when the
+        limits allow (one Ruckig trajectory sampled at the ticks: the window is replaced
+        every tick, so it need not re-plan per row)."""
         n = positions.shape[0]
         if n < 2:
             return positions.copy()
@@ -239,8 +266,13 @@ class SafetyFilter:
         if start.continuous is None:
             a0 = np.clip(a0, -self.max_acceleration, self.max_acceleration)
             v0 = np.clip(v0, -self.max_velocity, self.max_velocity)
+        limit = self.max_velocity * (1.0 - 1e-9)
         out = positions.copy()
-        if self._follow(start.position, v0, a0, goal, v_end, self.period) is None:
+        # at the window's end when the limits allow, later otherwise (one Ruckig solution)
+        if not self._calculate(start.position, v0, a0, goal=goal,
+                               target_velocity=np.clip(v_end, -limit, limit),
+                               max_acceleration=self.max_acceleration,
+                               minimum_duration=(n - 1) * self.period):
             self._calculate(start.position, v0, a0, brake=True,
                             max_acceleration=self.max_acceleration)
         for i in range(1, n):
