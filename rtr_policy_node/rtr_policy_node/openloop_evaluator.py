@@ -50,6 +50,10 @@ class OpenLoopEvaluator(Node):
         self._state_pub = self.create_publisher(t.ExecutorState, cfg.executor_state_topic,
                                                 reliable)
         self.create_timer(cfg.control_period, self._trigger)
+        self.get_logger().info(f'recording {cfg.action_topic} ({action_type}) and '
+                               f'{cfg.action_chunk_topic}; a chunk '
+                               + (f'every {cfg.stride} ticks' if cfg.stride else
+                                  'as soon as the previous one arrived'))
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
