@@ -12,9 +12,9 @@ chunk, planned at tick 1 instead of 0, because the bag starts at t=0). The test 
 requires (1) the same number of chunks, at least 3/4 of them on the offline grid, (2) the
 on-grid chunks bit-identical to the offline ones (same observation, same seed), (3) the
 offline chunks, scored against the actions the evaluator received over DDS, to give the
-offline numbers (rel 1e-6: the dataset caches float32), and (4) the end-to-end means equal
-(rel 1e-6) when every chunk is on the grid, else within 30% (one off-grid chunk of nine moved
-the deviation mean by 12%).
+offline numbers (rel 1e-2: an action's time is the /clock at receipt, see below), and (4) the
+end-to-end means equal (rel 1e-2) when every chunk is on the grid, else within 30% (one
+off-grid chunk of nine moved the deviation mean by 12%).
 """
 
 import json
@@ -134,6 +134,10 @@ def test_bag_replay_under_ros_gives_the_offline_numbers(episode, offline, ros_sp
     print(report)
     # the same chunks: one per grid tick, chunk k sampled with seed + k as offline; a chunk
     # planned a little late (its observation taken after the grid tick) may differ
+    from rtr_core.bag.reader import BagReader
+
+    with BagReader(episode) as bag:  # every recorded action arrived over DDS
+        assert evaluator.recorder.counts[0] == bag.message_counts[ACTION_TOPIC], report
     assert len(chunks) == len(offline_chunks), report
     on_grid = [k for k, (a, b) in enumerate(zip(ticks, offline_ticks, strict=True)) if a == b]
     assert len(on_grid) >= 0.75 * len(chunks), report
@@ -141,14 +145,17 @@ def test_bag_replay_under_ros_gives_the_offline_numbers(episode, offline, ros_sp
         np.testing.assert_allclose(chunks[k].positions, offline_chunks[k].positions,
                                    rtol=0, atol=1e-9, err_msg=f'chunk {k}: {report}')
     # the actions received over DDS (times from /clock) are the bag's: the offline chunks
-    # scored against them give the offline numbers (to float32: the dataset caches float32)
+    # scored against them give the offline numbers. Rel 1e-2, not float32's 1e-6: an action's
+    # time is the /clock value when its callback runs, and a stall of the evaluator's spin
+    # thread longer than a tick of playback lets the next /clock in first, so that action
+    # lands a tick late (measured: 4e-8 in 3 of 4 runs, 1.5e-3 in one with a 91 ms stall)
     rescored = evaluator.recorder.result(offline_chunks).metrics
     for key in ('deviation', 'jerk'):
         for stat in ('mean', 'p95', 'max'):
-            assert rescored[key][stat] == pytest.approx(metrics[key][stat], rel=1e-6), key
+            assert rescored[key][stat] == pytest.approx(metrics[key][stat], rel=1e-2), key
     # end to end: only the off-grid chunks can move the numbers
     assert ros['chunks'] == metrics['chunks']
-    rel = 1e-6 if len(on_grid) == len(chunks) else 0.3
+    rel = 1e-2 if len(on_grid) == len(chunks) else 0.3
     for key in ('deviation', 'jerk'):
         assert ros[key]['mean'] == pytest.approx(metrics[key]['mean'], rel=rel), report
 
