@@ -117,7 +117,7 @@ def _replay(episode, out_dir, ros_spin, rate=1.0):
         peer.destroy_node()
 
 
-@pytest.mark.slow  # about 80 s on 2 loaded cores: recording, offline pass, 31 s of replay
+@pytest.mark.slow  # 60-80 s on 2 loaded cores: recording, offline pass, 31 s of replay
 def test_bag_replay_under_ros_gives_the_offline_numbers(episode, offline, ros_spin, tmp_path):
     from rtr_core.threads import torch_threads
 
