@@ -22,6 +22,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
+from launch_ros.parameter_descriptions import ParameterValue
 from lifecycle_msgs.msg import Transition
 
 ARGUMENTS = [
@@ -35,6 +36,9 @@ ARGUMENTS = [
     ('joint_states_topic', '/joint_states', 'Recorded joint states'),
     ('wrench_topic', '/force_torque_sensor_broadcaster/wrench', 'Recorded wrench'),
     ('rate', '1.0', 'Playback rate (below 1 when inference is slower than real time)'),
+    ('stride', '0', 'Ticks between chunks, as `rtr eval open-loop --stride` (0: a chunk as '
+     'soon as the previous one arrived)'),
+    ('seed', '-1', 'Sampling seed, as `rtr eval open-loop --seed` (-1: fresh noise)'),
 ]
 
 
@@ -59,6 +63,7 @@ def generate_launch_description():
             'joint_states_topic': cfg['joint_states_topic'],
             'wrench_topic': cfg['wrench_topic'],
             'trigger': 'executor',
+            'seed': ParameterValue(cfg['seed'], value_type=int),
         }],
         output='both',
     )
@@ -66,7 +71,8 @@ def generate_launch_description():
         package='rtr_policy_node', executable='openloop_evaluator',
         name='rtr_openloop_evaluator',
         parameters=[{'use_sim_time': True, 'out_dir': cfg['out_dir'],
-                     'action_topic': cfg['action_topic']}],
+                     'action_topic': cfg['action_topic'], 'bag': cfg['bag'],
+                     'stride': ParameterValue(cfg['stride'], value_type=int)}],
         output='both',
     )
     configure = EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(policy),

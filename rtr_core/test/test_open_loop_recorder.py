@@ -31,5 +31,24 @@ def test_recorded_stream_and_chunks_give_known_deviation(types, tmp_path):
 
 
 def test_nothing_to_score_is_a_clear_error():
-    with pytest.raises(RtrError, match='0 recorded actions and 0 chunks'):
-        OpenLoopRecorder().result()
+    with pytest.raises(RtrError, match='0 recorded actions on /jtc/joint_trajectory and 0 '
+                       'chunks'):
+        OpenLoopRecorder(action_topic='/jtc/joint_trajectory').result()
+
+
+def test_stride_asks_at_the_offline_plan_ticks(types):
+    """With stride n the evaluator asks for a chunk at the plan ticks of `rtr eval open-loop
+    --stride n`: every n ticks from the tick the first recorded action is planned from."""
+    rec = OpenLoopRecorder(DT, stride=24)
+    assert not rec.trigger_state(0.0).inference_requested  # no recorded action yet
+    for k in range(1, 100):  # action k targets tick k, planned from tick k - 1
+        rec.add_action_msg(trajectory_to_msg(['a'], [DT], [[0.0]], types), (k - 1) * DT)
+    assert rec.trigger_state(0.0).inference_requested
+    rec.add_chunk(Chunk(0.0, DT, DT, ('a',), np.zeros((30, 1)), chunk_id=1))
+    assert not rec.trigger_state(23 * DT).inference_requested
+    assert rec.trigger_state(24 * DT).inference_requested
+    rec.add_chunk(Chunk(26 * DT, 27 * DT, DT, ('a',), np.zeros((30, 1)), chunk_id=2))  # late
+    assert not rec.trigger_state(47 * DT).inference_requested  # the grid stays put
+    assert rec.trigger_state(48 * DT).inference_requested
+    with pytest.raises(RtrError, match='stride=-1'):
+        OpenLoopRecorder(DT, stride=-1)

@@ -38,6 +38,9 @@ class PolicyNodeConfig:
     threshold: int = 24
     rtc: bool = False  # real-time chunking: guide each chunk toward the previous remainder
     stale_after: float = 0.5  # s: an input older than this stops inference (with a warning)
+    # source rtr: -1 samples fresh noise; n >= 0 samples chunk k (from 0) with seed n + k, as
+    # `rtr eval open-loop --seed n` does (reproducible bag-replay evaluation)
+    seed: int = -1
     image_topic: str = ''
     joint_states_topic: str = ''
     wrench_topic: str = ''
@@ -71,9 +74,14 @@ def load_policy(config: PolicyNodeConfig) -> PolicySetup:
     if config.source == 'rtr' and not config.policy_checkpoint:
         raise RtrError(f'{NODE_NAME}: parameter policy_checkpoint is empty; give the .pt '
                        'written by rtr train policy')
+    if config.seed >= 0 and config.source != 'rtr':
+        raise RtrError(f'{NODE_NAME}: seed {config.seed} is set but source {config.source} '
+                       'does not sample here; set seed -1')
     torch.set_num_threads(config.inference_threads)
     source = make_source(config.source, checkpoint=config.policy_checkpoint,
                          vae=config.vae_checkpoint, openpi=config.openpi, plugin=config.plugin)
+    if config.seed >= 0:
+        source.seed = config.seed  # RtrSource: call k samples with seed + k
     if config.rtc and not source.supports_rtc:
         source.close()
         raise RtrError(f'{NODE_NAME}: rtc is true but source {config.source} does not support '
@@ -102,3 +110,7 @@ class OpenLoopEvaluatorConfig:
     executor_state_topic: str = TOPICS.executor_state  # the evaluator triggers the policy
     control_period: float = 1.0 / 60.0
     policy_name: str = 'policy'  # row name in the report
+    # 0: ask for a chunk as soon as the previous one arrived; n: every n ticks from the first
+    # recorded action (the plan ticks of `rtr eval open-loop --stride n`)
+    stride: int = 0
+    bag: str = ''  # the replayed bag: if set, refused at start unless it has action_topic

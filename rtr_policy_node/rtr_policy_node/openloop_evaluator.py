@@ -4,13 +4,12 @@ Wiring only (rtr_core.evaluation.open_loop_recorder does the work). With `ros2 b
 --clock` and use_sim_time, it records the bag's commanded actions and the policy's chunks,
 asks for the next chunk as soon as the previous one arrived (standing in for the executor),
 and writes the open-loop report when it shuts down (the launch file stops it when the bag
-ends).
+ends). With ``bag`` set it refuses to start (an RtrError naming the topic) unless the bag has
+``action_topic``; without it, a report with no recorded actions names the topic instead.
 """
 
 from __future__ import annotations
 
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
@@ -18,6 +17,7 @@ from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.evaluation.open_loop_recorder import OpenLoopRecorder
 from rtr_core.msgs import MessageTypes, chunk_from_msg, executor_state_to_msg
+from rtr_core.ros import run_nodes
 
 from .config import EVALUATOR_NODE_NAME, OpenLoopEvaluatorConfig
 
@@ -40,14 +40,20 @@ class OpenLoopEvaluator(Node):
             raise RtrError(f'{EVALUATOR_NODE_NAME}: action_type {action_type!r}; expected one '
                            f'of {ACTION_TYPES}')
         cfg, t = self.config, MessageTypes.from_ros_packages()
+        if cfg.bag:
+            check_bag(cfg.bag, cfg.action_topic)
         self._types = t
-        self.recorder = OpenLoopRecorder(cfg.control_period)
+        self.recorder = OpenLoopRecorder(cfg.control_period, cfg.stride, cfg.action_topic)
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.create_subscription(getattr(t, action_type), cfg.action_topic, self._on_action, 100)
         self.create_subscription(t.ActionChunk, cfg.action_chunk_topic, self._on_chunk, reliable)
         self._state_pub = self.create_publisher(t.ExecutorState, cfg.executor_state_topic,
                                                 reliable)
         self.create_timer(cfg.control_period, self._trigger)
+        self.get_logger().info(f'recording {cfg.action_topic} ({action_type}) and '
+                               f'{cfg.action_chunk_topic}; a chunk '
+                               + (f'every {cfg.stride} ticks' if cfg.stride else
+                                  'as soon as the previous one arrived'))
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -80,14 +86,21 @@ class OpenLoopEvaluator(Node):
                                f'{", ".join(str(p) for p in written)}')
 
 
-def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = OpenLoopEvaluator()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.write_report()  # files only: works after the context is shut down
-        node.destroy_node()
-        rclpy.try_shutdown()
+def check_bag(path: str, action_topic: str) -> None:
+    """Raise an RtrError naming the bag and the topic unless the bag records ``action_topic``."""
+    from rtr_core.bag.reader import BagReader
+
+    with BagReader(path) as reader:  # BagError (an RtrError) names the bag's topics
+        reader.require(action_topic)
+
+
+class _ReportingEvaluator(OpenLoopEvaluator):
+    def destroy_node(self):  # run_nodes destroys the node after its spin thread stopped
+        self.write_report()  # files only
+        return super().destroy_node()
+
+
+def main(args=None) -> int:
+    """The evaluator alone in its process until SIGINT/SIGTERM; the report is written when
+    it stops. Exit status 1 if it could not start (e.g. the bag lacks the action topic)."""
+    return run_nodes([_ReportingEvaluator], args)

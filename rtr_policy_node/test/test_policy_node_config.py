@@ -58,6 +58,24 @@ def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
     assert np.all(np.isfinite(chunk.positions))
 
 
+def test_a_seed_makes_the_node_sample_like_rtr_eval_open_loop(checkpoint):
+    """seed n: chunk k is sampled with seed n + k (as `rtr eval open-loop --seed n`)."""
+    from rtr_core.policy import Policy
+
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint), seed=5))
+    inputs = LatestInputs(setup.source.joint_names, setup.inputs)
+    inputs.put_image(1.0, np.zeros((*setup.image_size, 3), dtype=np.uint8))
+    inputs.put_joint_state(1.0, JOINTS, np.zeros(7))
+    inputs.put_wrench(1.0, np.zeros(6))
+    obs, _ = inputs.observation(1.0, 0.5)
+    policy = Policy.load(str(checkpoint))
+    for k in range(2):
+        np.testing.assert_array_equal(setup.source.predict(obs).positions,
+                                      policy.predict(obs, seed=5 + k).positions)
+    with pytest.raises(RtrError, match='seed 5 is set but source openpi'):
+        load_policy(PolicyNodeConfig(source='openpi', seed=5))
+
+
 def test_source_parameters(tmp_path):
     """source openpi / plugin from the node's YAML: an unreachable server or an unknown plugin
     fails configure with a message naming it; rtc needs a source that supports it."""

@@ -91,15 +91,29 @@ class BagReader:
             raise BagError(f'{self.path}: topic {topic} has type {topics[topic]}, '
                            f'expected {msgtype}')
 
-    def messages(self, topics: Iterable[str] | None = None) -> Iterator[BagMessage]:
-        """Messages in receive-time order, deserialised."""
+    def raw_messages(self, topics: Iterable[str] | None = None
+                     ) -> Iterator[tuple[str, str, int, bytes]]:
+        """(topic, message type, receive time in ns, CDR bytes) in receive-time order, as
+        stored (what a player publishes as serialised messages)."""
+        for conn, t_ns, raw in self._raw(topics):
+            yield conn.topic, conn.msgtype, t_ns, bytes(raw)
+
+    def _raw(self, topics):
         wanted = None if topics is None else set(topics)
         if wanted is not None:
             for topic in wanted:
                 self.require(topic)
         conns = [c for c in self._reader.connections if wanted is None or c.topic in wanted]
         try:
-            for conn, t_ns, raw in self._reader.messages(connections=conns):
+            yield from self._reader.messages(connections=conns)
+        except Exception as exc:
+            raise BagError(f'{self.path}: cannot read messages (truncated or corrupt '
+                           f'bag?): {exc}') from exc
+
+    def messages(self, topics: Iterable[str] | None = None) -> Iterator[BagMessage]:
+        """Messages in receive-time order, deserialised."""
+        try:
+            for conn, t_ns, raw in self._raw(topics):
                 if conn.msgtype not in self._store.types:
                     raise BagError(f'{self.path}: topic {conn.topic}: unknown message type '
                                    f'{conn.msgtype} and no definition stored in the bag')

@@ -21,6 +21,8 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.signals import SignalHandlerOptions
 
+from ..errors import RtrError
+
 SPIN_TIMEOUT = 0.1  # s: how soon a spin thread notices the stop request when idle
 
 
@@ -46,6 +48,9 @@ def run_nodes(factories: Sequence[Callable[[], object]], args: Sequence[str] | N
             thread.start()
         while not stop.wait(0.2):  # short waits: signal handlers run between them
             pass
+    except RtrError as exc:  # bad parameters, a missing file or topic: one clear line
+        failed.append(str(exc))
+        print(f'error: {exc}', flush=True)
     except Exception:
         failed.append(traceback.format_exc())
         print(failed[-1], flush=True)
