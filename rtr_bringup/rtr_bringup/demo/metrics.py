@@ -20,8 +20,7 @@ from rtr_core.executor.state import MODE_EXECUTING
 from rtr_core.metrics import (
     execution_metrics,
     latency_stats,
-    quiet_ticks,
-    seam_ticks,
+    shared_quiet_ticks,
     speed_tracking,
     tracking_error,
 )
@@ -75,12 +74,7 @@ def run_blend(run, config, period: float) -> int:
 def episode_quiet(logs: list[EpisodeLog], period: float, blend: int) -> list[np.ndarray]:
     """For the runs ``logs`` of one episode: each log's in-chunk ticks, the same ticks for all
     (not within 3 ticks before, nor ``blend`` after, any hand-over of any of them)."""
-    ticks = [np.round(log.t / period).astype(np.int64) for log in logs]
-    first = min(int(k[0]) for k in ticks)
-    n = max(int(k[-1]) for k in ticks) - first + 1
-    quiet = quiet_ticks(n, [k[seam_ticks(log.spliced)] - first
-                            for k, log in zip(ticks, logs, strict=True)], blend=blend)
-    return [quiet[k - first] for k in ticks]
+    return shared_quiet_ticks([(log.t, log.spliced) for log in logs], period, blend)
 
 
 def episode_metrics(log: EpisodeLog, period: float, quiet: np.ndarray | None = None,

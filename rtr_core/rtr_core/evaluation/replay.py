@@ -19,7 +19,7 @@ from ..bag import BagError, BagReader
 from ..executor.config import ExecutorConfig
 from ..executor.executor import ChunkExecutor, Reception
 from ..executor.state import MODE_EXECUTING
-from ..metrics import execution_metrics, latency_stats, quiet_ticks, seam_ticks
+from ..metrics import execution_metrics, latency_stats, shared_quiet_ticks
 from ..msgs import MessageFormatError, chunk_from_msg, joint_state_from_msg
 from ..timeline import tick_of
 from .chunk_stream import CHUNK_TOPIC, REFERENCE_TOPIC, RecordedChunk
@@ -210,12 +210,7 @@ def evaluate_stream(stream: RecordedStream, strategies, config: ExecutorConfig |
 def common_quiet(traces: list[Trace], period: float, blend: int) -> list[np.ndarray]:
     """Per trace, its ticks that are in-chunk for every trace (:func:`quiet_ticks` over all
     their hand-overs on the shared tick grid)."""
-    ticks = [np.round(tr.t / period).astype(np.int64) for tr in traces]
-    first = min(int(k[0]) for k in ticks)
-    n = max(int(k[-1]) for k in ticks) - first + 1
-    quiet = quiet_ticks(n, [k[seam_ticks(tr.spliced)] - first
-                            for k, tr in zip(ticks, traces, strict=True)], blend=blend)
-    return [quiet[k - first] for k in ticks]
+    return shared_quiet_ticks([(tr.t, tr.spliced) for tr in traces], period, blend)
 
 
 def write_outputs(out_dir: str | Path, stream: RecordedStream, results: dict[str, dict],

@@ -50,6 +50,20 @@ def seam_ticks(spliced: np.ndarray) -> np.ndarray:
     return idx[1:]
 
 
+def shared_quiet_ticks(runs: Iterable[tuple[np.ndarray, np.ndarray]], period: float,
+                       blend: int = 0) -> list[np.ndarray]:
+    """For several runs of one episode, each given as (tick times, spliced flags): per run, a
+    mask of its ticks that are in-chunk for EVERY run (:func:`quiet_ticks` over all their
+    hand-overs on the shared tick grid), so all runs' baselines use the same ticks."""
+    runs = list(runs)
+    ticks = [np.round(np.asarray(t) / period).astype(np.int64) for t, _ in runs]
+    first = min(int(k[0]) for k in ticks)
+    n = max(int(k[-1]) for k in ticks) - first + 1
+    quiet = quiet_ticks(n, [k[seam_ticks(spliced)] - first
+                            for k, (_, spliced) in zip(ticks, runs, strict=True)], blend=blend)
+    return [quiet[k - first] for k in ticks]
+
+
 def quiet_ticks(n: int, seams: Iterable[np.ndarray], reach: int = 3, blend: int = 0
                 ) -> np.ndarray:
     """(n,) True at the ticks that are in-chunk for every run: not within ``reach`` ticks
