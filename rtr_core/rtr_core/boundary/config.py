@@ -40,6 +40,11 @@ class BoundaryConfig:
     # off the VAE's manifold, which only the VAE can smooth); 0: never. Demo chunks: the
     # latent policy's 0.8-14x, the direct 60 Hz policy's 170-7500x
     project_above: float = 50.0
+    # ... and only when the reconstruction stays this close to the chunk (mean |difference|,
+    # rad): a VAE that does not represent the chunk (untrained, other robot) would replace
+    # the policy's motion by its own (an untrained VAE moved a soak 50-94 mrad off, 5 without).
+    # Measured on jittery test chunks: a trained VAE 0.008-0.040, an untrained one 0.27-0.41
+    project_tolerance: float = 0.1
     # any strategy: anchor its plans to the executed trajectory at the hand-over over
     # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
     anchor: bool = False
@@ -51,6 +56,9 @@ class BoundaryConfig:
             if value < least:
                 raise ConfigError(f'executor boundary.{name}: expected an integer >= {least}, '
                                   f'got {value}')
+        if not (math.isfinite(self.project_tolerance) and self.project_tolerance >= 0):
+            raise ConfigError(f'executor boundary.project_tolerance: expected a finite number '
+                              f'>= 0 (rad), got {self.project_tolerance}')
         if not math.isfinite(self.ensemble_m):
             raise ConfigError(f'executor boundary.ensemble_m: expected a finite number, got '
                               f'{self.ensemble_m}')

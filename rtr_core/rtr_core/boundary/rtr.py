@@ -105,4 +105,7 @@ class RTRStrategy(BoundaryStrategy):
             return False
         rough = np.median(np.linalg.norm(np.diff(chunk, n=3, axis=0), axis=1))
         smooth = np.median(np.linalg.norm(np.diff(reconstruction, n=3, axis=0), axis=1))
-        return bool(rough > self.config.project_above * max(smooth, 1e-12))
+        if not rough > self.config.project_above * max(smooth, 1e-12):
+            return False
+        # jitter around the VAE's reconstruction, not a motion the VAE cannot represent
+        return bool(np.mean(np.abs(chunk - reconstruction)) <= self.config.project_tolerance)
