@@ -25,11 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from rtr_core.ros_env import ros_env
+from rtr_sim.ros.config import trace_path
 
 NODES = ('rtr_sim_robot', 'rtr_chunk_executor', 'rtr_policy')  # activation order
 SCRIPTS = {'rtr_sim_robot': 'sim_robot', 'rtr_chunk_executor': 'chunk_executor',
            'rtr_policy': 'policy_node'}
 ABORT = 'terminate called'  # what a process that aborts at exit prints
+#: what the observer keeps of every ExecutorState (stamp: the tick's time on the node clock)
+TICK_FIELDS = ('stamp', 'tick', 'mode', 'position', 'velocity', 'chunk_id', 'clamped_ticks',
+               'planned_actions_left')
+#: what it keeps of every ActionChunk (stamp: its observation's; arrival: here, node clock)
+CHUNK_FIELDS = ('stamp', 'arrival', 'chunk_id', 'start', 'end', 'inference_duration')
 
 
 @dataclass
@@ -50,6 +56,9 @@ class GraphResult:
     robot: dict  # the simulated robot's episode result (task score, windows/s)
     states: list  # (receive time, chunks_accepted, chunks_rejected, reason) per ExecutorState
     chunk_latency: np.ndarray  # s from each chunk's observation stamp to its arrival here
+    ticks: dict  # the executor's state per tick it published (TICK_FIELDS -> array)
+    chunks: dict  # every chunk seen on the topic (CHUNK_FIELDS -> array)
+    trace: dict  # the robot's per-tick trace (rtr_sim EpisodeTrace fields, simulated time)
     diagnostics: dict  # node name -> its last /diagnostics key-values (tick lateness...)
     exit_codes: dict  # process name -> exit status after SIGINT
     aborted: list  # processes whose output shows an abort at exit
@@ -127,24 +136,33 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     node = rclpy.create_node('rtr_graph_observer')
     types = MessageTypes.from_ros_packages()
     lock = threading.Lock()
-    states, latency, diagnostics = [], [], {}
+    states, latency, diagnostics, ticks, chunks = [], [], {}, [], []
 
     def on_state(msg):
+        row = (seconds_from_time(msg.header.stamp), int(msg.tick), int(msg.mode),
+               np.array(msg.position, float), np.array(msg.velocity, float), int(msg.chunk_id),
+               int(msg.clamped_ticks), int(msg.planned_actions_left))
         with lock:
             states.append((time.monotonic(), int(msg.chunks_accepted), int(msg.chunks_rejected),
                            msg.last_rejection_reason))
+            ticks.append(row)
 
     def on_chunk(msg):
         now = node.get_clock().now().nanoseconds * 1e-9
+        stamp, start = seconds_from_time(msg.header.stamp), seconds_from_time(msg.start_time)
+        period = seconds_from_time(msg.period)
+        row = (stamp, now, int(msg.chunk_id), start, start + (int(msg.horizon) - 1) * period,
+               seconds_from_time(msg.inference_duration))
         with lock:
-            latency.append(now - seconds_from_time(msg.header.stamp))
+            latency.append(now - stamp)
+            chunks.append(row)
 
     def on_diagnostics(msg):
         for status in msg.status:
             with lock:
                 diagnostics[status.hardware_id] = {kv.key: kv.value for kv in status.values}
 
-    node.create_subscription(types.ExecutorState, '/rtr/executor_state', on_state, 100)
+    node.create_subscription(types.ExecutorState, '/rtr/executor_state', on_state, 1000)
     node.create_subscription(types.ActionChunk, '/rtr/action_chunk', on_chunk, 10)
     node.create_subscription(DiagnosticArray, '/diagnostics', on_diagnostics, 10)
     from rclpy.executors import SingleThreadedExecutor
@@ -208,9 +226,19 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
                 proc.kill()
                 exit_codes[name] = proc.wait()
     aborted = [name for name, path in logs.items() if ABORT in path.read_text()]
+    with np.load(trace_path(str(result_path))) as npz:
+        trace = {name: npz[name] for name in npz.files}
     with lock:
-        return GraphResult(robot, list(states), np.array(latency), dict(diagnostics),
+        return GraphResult(robot, list(states), np.array(latency), _columns(ticks, TICK_FIELDS),
+                           _columns(chunks, CHUNK_FIELDS), trace, dict(diagnostics),
                            exit_codes, aborted, {k: str(v) for k, v in logs.items()})
+
+
+def _columns(rows: list[tuple], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    if not rows:
+        return {name: np.zeros(0) for name in fields}
+    columns = zip(*rows, strict=True)
+    return {name: np.array(column) for name, column in zip(fields, columns, strict=True)}
 
 
 def _check_alive(procs: dict, logs: dict) -> None:

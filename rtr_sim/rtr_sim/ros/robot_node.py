@@ -19,12 +19,14 @@ there): its camera's EGL context can be current in one thread only.
 
 Lifecycle: configure builds the workcell; activate starts an episode (seed from ``seed`` and
 the activation count); when the task's time plus ``extra_time`` has passed, the episode is
-scored and written to ``result_path`` (JSON) and the arm keeps holding what it is commanded;
+scored and written to ``result_path`` (JSON; the per-tick trace of the episode beside it,
+:func:`.config.trace_path`) and the arm keeps holding what it is commanded;
 deactivate stops the physics.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -35,7 +37,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
-from rtr_core.atomic import write_text
+from rtr_core.atomic import write_bytes, write_text
 from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.msgs import (
@@ -51,7 +53,7 @@ from rtr_core.realtime import PeriodicLoop
 from rtr_core.ros import declare_config_parameters, logged_transitions, run_nodes
 from rtr_core.trajectory import TrajectoryWindow
 
-from .config import NODE_NAME, SimRobotConfig
+from .config import NODE_NAME, TRACE_FIELDS, SimRobotConfig, trace_path
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 
@@ -124,6 +126,7 @@ class SimRobotNode(LifecycleNode):
         self._rejected = 0
         self._published = 0
         self._lag_dropped = 0.0
+        self._origins = [(0.0, self._t0)]  # (simulated time, stamp of simulated time 0)
         self._result = None
         result = super().on_activate(state)
         self._loop = PeriodicLoop(1.0 / cfg.joint_state_rate, self._step, name='rtr-sim-robot')
@@ -215,6 +218,7 @@ class SimRobotNode(LifecycleNode):
                 self._wall0 += skip
                 self._t0 += skip
             self._lag_dropped += skip
+            self._origins.append((sim.time, self._t0))
             target -= skip
         for obs in sim.run_until(target):
             if obs.image is not None:
@@ -250,11 +254,18 @@ class SimRobotNode(LifecycleNode):
             'forward_commands': forward,
             'joint_states_per_second': self._published / max(sim.time, 1e-9),
             'lag_dropped_s': self._lag_dropped,
+            # stamp = origin + simulated time, from the simulated time of each pair on
+            'stamp_origins': [list(pair) for pair in self._origins],
             'loop': self._loop.stats().__dict__ if self._loop is not None else {},
         }
         self.get_logger().info(f'episode done: success {result.success}, '
                                f'{windows.size} windows ({rejected} rejected)')
         if self.config.result_path:
+            # the per-tick trace first: the JSON's appearance says the episode is complete
+            trace = sim.trace()
+            buffer = io.BytesIO()
+            np.savez(buffer, **{name: getattr(trace, name) for name in TRACE_FIELDS})
+            write_bytes(trace_path(self.config.result_path), buffer.getvalue())
             write_text(self.config.result_path,
                        json.dumps(self._result, indent=2, sort_keys=True, default=float))
 
