@@ -13,9 +13,9 @@ joint state; deactivate and shutdown decelerate to a stop and hold.
 
 Threads: the 60 Hz loop is its own thread, so no executor can delay it but through the GIL.
 Joint states (often 500 Hz) never wake the executor: the loop takes the newest one when it
-needs it (rtr_core.ros.LatestMessage). Chunks are refined in their own callback group, apart
+needs it (rtr_ros.latest.LatestMessage). Chunks are refined in their own callback group, apart
 from the lifecycle services and the diagnostics timer. ``main`` runs the node alone;
-rtr_bringup's ``rtr_graph`` runs it beside the others in one process (rtr_core.ros.run_nodes).
+rtr_bringup's ``rtr_graph`` runs it beside the others in one process (rtr_ros.spin.run_nodes).
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from rtr_core.msgs import (
     window_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
-from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
+from rtr_ros.latest import LatestMessage
+from rtr_ros.lifecycle import declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, REQUIRED_PARAMETERS, ExecutorNodeConfig, build_executor
 

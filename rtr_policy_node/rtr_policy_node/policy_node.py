@@ -14,7 +14,7 @@ holds).
 
 Threads: inference runs in the worker's thread with one torch thread by default. The camera,
 joint states and wrench (the latter two often at 500 Hz) never wake the executor: the worker
-takes the newest of each when it infers (rtr_core.ros.LatestMessage) and only then converts
+takes the newest of each when it infers (rtr_ros.latest.LatestMessage) and only then converts
 them, so an image costs nothing until a chunk is planned from it. Images are read by
 rtr_core.msgs.image_from_msg (rgb8, bgr8, rgba8, bgra8, mono8; cv_bridge's results bit for
 bit); cv_bridge, where installed, converts any other encoding.
@@ -41,7 +41,9 @@ from rtr_core.msgs import (
     seconds_from_time,
     wrench_from_msg,
 )
-from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
+from rtr_ros.latest import LatestMessage
+from rtr_ros.lifecycle import declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
 

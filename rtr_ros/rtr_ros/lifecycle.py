@@ -19,7 +19,7 @@ from typing import Any
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.lifecycle import TransitionCallbackReturn
 
-from ..errors import RtrError
+from rtr_core.errors import RtrError
 
 TRANSITIONS = ('on_configure', 'on_activate', 'on_deactivate', 'on_cleanup', 'on_shutdown',
                'on_error')

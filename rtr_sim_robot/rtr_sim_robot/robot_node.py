@@ -48,8 +48,9 @@ from rtr_core.msgs import (
     wrench_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
-from rtr_core.ros import declare_config_parameters, logged_transitions, run_nodes
 from rtr_core.trajectory import TrajectoryWindow
+from rtr_ros.lifecycle import declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, SimRobotConfig
 

@@ -1,13 +1,17 @@
 """``rtr_graph``: the policy node and the chunk executor (and, with ``--sim``, the simulated
 robot) in ONE process, as stable as three processes: each node has its own
 SingleThreadedExecutor spun in its own thread, all joined before rclpy shuts down
-(rtr_core.ros.run_nodes; one MultiThreadedExecutor for all collapsed in 11 of 21 runs).
+(rtr_ros.spin.run_nodes; one MultiThreadedExecutor for all collapsed in 11 of 21 runs).
 
 ROS arguments after ``--ros-args`` are the nodes' (``--params-file config/rtr_nodes.yaml``
 has a section per node). Without ``--activate`` the nodes wait in ``unconfigured`` for the
 usual lifecycle services; with it they are configured and activated at start, robot first,
 then the executor, then the policy. One torch thread is shared by both nodes
 (``torch.set_num_threads`` is process-global).
+
+The one module of rtr_bringup that imports rclpy: a composition of the nodes, as the launch
+files are; the ``rtr`` command line never imports it. ``--sim`` needs rtr_sim_robot (MuJoCo),
+which is installed beside it (``make setup``) but is no exec dependency of rtr_bringup.
 
     rtr_graph --sim --activate --ros-args --params-file rtr_bringup/config/rtr_nodes.yaml \\
         -p policy_checkpoint:=checkpoints/demo/latent_60hz.pt ...
@@ -21,7 +25,7 @@ import sys
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.utilities import remove_ros_args
 
-from rtr_core.ros import run_nodes
+from rtr_ros.spin import run_nodes
 
 
 def node_factories(sim: bool, activate: bool) -> list:
@@ -34,7 +38,7 @@ def node_factories(sim: bool, activate: bool) -> list:
 
 
 def _sim_robot():
-    from rtr_sim.ros.robot_node import SimRobotNode
+    from rtr_sim_robot.robot_node import SimRobotNode
 
     return SimRobotNode
 
