@@ -148,9 +148,14 @@ def test_an_integer_is_accepted_for_a_float_parameter(checkpoint, ros_spin):
     node = ros_spin(PolicyNode(parameter_overrides=[
         Parameter('policy_checkpoint', value=str(checkpoint)), Parameter('stale_after', value=1),
         Parameter('diagnostics_period', value=2)]))
+    unconfigured = set(node.publishers), set(node.subscriptions)
     assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
     assert node.config.stale_after == 1.0 and isinstance(node.config.stale_after, float)
     assert node.config.diagnostics_period == 2.0
+    assert len(list(node.publishers)) == len(unconfigured[0]) + 2  # chunks, diagnostics
+    assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    assert (set(node.publishers), set(node.subscriptions)) == unconfigured, \
+        'cleanup destroys what configure created'
 
 
 def test_an_unexpected_error_in_configure_is_logged_with_its_traceback(checkpoint, ros_spin,

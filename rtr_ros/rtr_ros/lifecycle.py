@@ -7,6 +7,8 @@
   transition. :func:`logged_transitions` logs it with its traceback first; an
   :class:`~rtr_core.errors.RtrError` (bad configuration, missing file) is logged as one line
   and the transition FAILS, which leaves the node where it was, ready for a corrected retry.
+- What a node creates when it configures is destroyed together when it cleans up or shuts
+  down (:class:`ConfiguredEntities`): one list, no attribute bookkeeping per node.
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.lifecycle import LifecyclePublisher, TransitionCallbackReturn
+from rclpy.publisher import Publisher
+from rclpy.subscription import Subscription
+from rclpy.timer import Timer
 
 from rtr_core.errors import RtrError
+
+from .latest import LatestMessage
 
 TRANSITIONS = ('on_configure', 'on_activate', 'on_deactivate', 'on_cleanup', 'on_shutdown',
                'on_error')
@@ -30,6 +37,51 @@ def declare_config_parameters(node, defaults: Mapping[str, Any]) -> None:
     dynamic = ParameterDescriptor(dynamic_typing=True)
     for name, value in defaults.items():
         node.declare_parameter(name, value, dynamic)
+
+
+class ConfiguredEntities:
+    """The subscriptions, publishers (lifecycle or not), timers and :class:`LatestMessage`
+    readers a node created, destroyed together by :meth:`destroy` (newest first)::
+
+        own = self._configured.add  # in on_configure
+        self._state_pub = own(self.create_lifecycle_publisher(...))
+        ...
+        self._configured.destroy()  # in on_cleanup and on_shutdown
+
+    :meth:`destroy` may run in any state and any number of times: it destroys each entity
+    once.
+    """
+
+    def __init__(self, node):
+        self._node = node
+        self._entities: list = []
+
+    def add(self, entity):
+        """Keep ``entity`` for :meth:`destroy`; returns it."""
+        if not isinstance(entity, _DESTROYABLE):
+            raise TypeError(f'{self._node.get_name()}: cannot destroy a '
+                            f'{type(entity).__name__}; expected one of '
+                            f'{", ".join(t.__name__ for t in _DESTROYABLE)}')
+        self._entities.append(entity)
+        return entity
+
+    def destroy(self) -> None:
+        node, entities = self._node, self._entities
+        self._entities = []
+        for entity in reversed(entities):
+            if isinstance(entity, LatestMessage):
+                entity.destroy(node)
+            elif isinstance(entity, LifecyclePublisher):  # before Publisher: it is one
+                node.destroy_lifecycle_publisher(entity)
+            elif isinstance(entity, Publisher):
+                node.destroy_publisher(entity)
+            elif isinstance(entity, Subscription):
+                node.destroy_subscription(entity)
+            else:
+                node.destroy_timer(entity)
+
+
+_DESTROYABLE = (LatestMessage, Publisher, Subscription, Timer)
 
 
 def logged_transitions(cls):

@@ -49,7 +49,7 @@ from rtr_core.msgs import (
 )
 from rtr_core.realtime import PeriodicLoop
 from rtr_core.trajectory import TrajectoryWindow
-from rtr_ros.lifecycle import declare_config_parameters, logged_transitions
+from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
 from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, SimRobotConfig
@@ -71,6 +71,7 @@ class SimRobotNode(LifecycleNode):
         self._episodes = 0
         self._lock = threading.Lock()  # the loop thread vs the command callbacks' counters
         self._command_group = MutuallyExclusiveCallbackGroup()
+        self._configured = ConfiguredEntities(self)
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -89,21 +90,19 @@ class SimRobotNode(LifecycleNode):
         self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
         self._sim = self._sim_thread.submit(
             SimRunner, cfg.task, runner, cfg.write if cfg.task == 'write' else None).result()
-        t, topics = self._types, cfg.topics
-        self._joint_pub = self.create_lifecycle_publisher(t.JointState, topics.joint_states, 10)
-        self._wrench_pub = self.create_lifecycle_publisher(t.WrenchStamped, topics.wrench, 10)
-        self._image_pub = self.create_lifecycle_publisher(t.Image, topics.camera_image,
-                                                          qos_profile_sensor_data)
-        self._info_pub = self.create_lifecycle_publisher(t.CameraInfo, topics.camera_info,
-                                                         qos_profile_sensor_data)
+        t, topics, own = self._types, cfg.topics, self._configured.add
+        pub, sensor = self.create_lifecycle_publisher, qos_profile_sensor_data
+        self._joint_pub = own(pub(t.JointState, topics.joint_states, 10))
+        self._wrench_pub = own(pub(t.WrenchStamped, topics.wrench, 10))
+        self._image_pub = own(pub(t.Image, topics.camera_image, sensor))
+        self._info_pub = own(pub(t.CameraInfo, topics.camera_info, sensor))
         command = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)  # as JTC
-        self._subs = [
-            self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
+        own(self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
                                      self._on_trajectory, command,
-                                     callback_group=self._command_group),
-            self.create_subscription(t.Float64MultiArray, topics.forward_commands,
+                                     callback_group=self._command_group))
+        own(self.create_subscription(t.Float64MultiArray, topics.forward_commands,
                                      self._on_forward, command,
-                                     callback_group=self._command_group)]
+                                     callback_group=self._command_group))
         self.get_logger().info(f'{cfg.task} workcell, joints {list(self._sim.arm.joint_names)}, '
                                f'joint states at {cfg.joint_state_rate:g} Hz')
         return SUCCESS
@@ -155,13 +154,7 @@ class SimRobotNode(LifecycleNode):
             self._loop = None
 
     def _destroy_entities(self) -> None:
-        for sub in getattr(self, '_subs', []):
-            self.destroy_subscription(sub)
-        self._subs = []
-        for pub in ('_joint_pub', '_wrench_pub', '_image_pub', '_info_pub'):
-            if hasattr(self, pub):
-                self.destroy_lifecycle_publisher(getattr(self, pub))
-                delattr(self, pub)
+        self._configured.destroy()
         if self._sim is not None:
             self._sim_thread.submit(self._sim.close).result()
             self._sim = None
