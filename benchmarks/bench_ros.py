@@ -1,6 +1,7 @@
 """ROS 2 graph over DDS: N closed-loop write episodes of the simulated robot, the policy node and
-the chunk executor as three processes, and N with all three composed in one process
-(rtr_graph); collapses, windows/s at the robot, executor tick lateness, chunk latency.
+the chunk executor as three processes, and N with the policy node and the executor composed in
+one process (rtr_graph) beside the robot's process; collapses, windows/s at the robot,
+executor tick lateness, chunk latency.
 
 Each run is rtr_ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
 the committed demo checkpoints in the `rtr` configuration, held-out episode 0 scored 3 s after
@@ -187,7 +188,7 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
         for composed in (False, True):
-            name = 'composed (rtr_graph, 1 process)' if composed else '3 processes'
+            name = 'composed (rtr_graph + robot process)' if composed else '3 processes'
             runs = []
             for i in range(args.runs):
                 runs.append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))

@@ -38,7 +38,8 @@ def demo_spec(tmp_path_factory):
 
 @pytest.mark.parametrize('composed', [False, True], ids=['three_processes', 'rtr_graph'])
 def test_closed_loop_over_dds(demo_spec, composed):
-    """Three processes from their console scripts, or all nodes in one (rtr_graph --sim)."""
+    """Three processes from their console scripts, or the policy node and the executor in one
+    (rtr_graph) beside the robot's process."""
     import dataclasses
 
     from rtr_ros.graph_run import run_episode

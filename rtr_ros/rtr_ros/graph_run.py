@@ -1,6 +1,7 @@
 """One closed-loop episode of the whole graph over DDS: the simulated robot, the policy node
-and the chunk executor as three processes from their console scripts (or composed in one,
-``rtr_graph --sim``), driven through the standard lifecycle services
+and the chunk executor as three processes from their console scripts (or the policy node and
+the executor composed in one, ``rtr_graph``, beside the robot's process as on a real robot),
+driven through the standard lifecycle services
 (``/<node>/change_state``) by an observer node in the calling process, then stopped by SIGINT.
 
 Used by the closed-loop test (test/test_ros_graph.py) and benchmarks/bench_ros.py. The caller
@@ -41,7 +42,7 @@ class GraphSpec:
     robot: dict = field(default_factory=dict)  # sim robot parameters (name -> value)
     executor: dict = field(default_factory=dict)
     policy: dict = field(default_factory=dict)
-    composed: bool = False  # one process (rtr_graph --sim) instead of three
+    composed: bool = False  # policy node + executor in one process (rtr_graph)
 
 
 @dataclass
@@ -84,16 +85,20 @@ def commands(spec: GraphSpec) -> dict[str, list[str]]:
               'rtr_chunk_executor': {'vae_checkpoint': spec.vae_checkpoint, **spec.executor},
               'rtr_policy': {'policy_checkpoint': spec.policy_checkpoint,
                              'vae_checkpoint': spec.vae_checkpoint, **spec.policy}}
+    processes = {name: [_executable(SCRIPTS[name]), '--ros-args', '--params-file',
+                        spec.params_file, *_ros_args(params[name])] for name in NODES}
     if spec.composed:
-        # one process: parameters as in a YAML file, a section per node
+        # the executor and the policy node in one process, their parameters as in a YAML
+        # file, a section per node; the robot stays a process of its own (ros2_control)
+        composed = ('rtr_chunk_executor', 'rtr_policy')
         merged = Path(spec.robot.get('result_path', 'graph')).with_suffix('.params.yaml')
-        merged.write_text(json.dumps({name: {'ros__parameters': p}
-                                      for name, p in params.items()}))
-        return {'rtr_graph': [_executable('rtr_graph'), '--sim', '--ros-args',
-                              '--params-file', spec.params_file,
-                              '--params-file', str(merged)]}
-    return {name: [_executable(SCRIPTS[name]), '--ros-args', '--params-file', spec.params_file,
-                   *_ros_args(params[name])] for name in NODES}
+        merged.write_text(json.dumps({name: {'ros__parameters': params[name]}
+                                      for name in composed}))
+        for name in composed:
+            del processes[name]
+        processes['rtr_graph'] = [_executable('rtr_graph'), '--ros-args', '--params-file',
+                                  spec.params_file, '--params-file', str(merged)]
+    return processes
 
 
 def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
