@@ -3,13 +3,13 @@ the chunk executor as three processes, and N with the policy node and the execut
 one process (rtr_graph) beside the robot's process; collapses, windows/s at the robot,
 executor tick lateness, chunk latency.
 
-Each run is rtr_bringup.ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
+Each run is rtr_ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
 the committed demo checkpoints in the `rtr` configuration, held-out episode 0 scored 3 s after
 its 7 s of writing. A run COLLAPSED when fewer than 30 windows/s reached the robot or no chunk
 was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /diagnostics);
 chunk latency is the time from each chunk's observation stamp to its arrival at an observer
 node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
-spends on 500 Hz JointState, with a callback per message vs rtr_core.ros.LatestMessage taken
+spends on 500 Hz JointState, with a callback per message vs rtr_ros.latest.LatestMessage taken
 at 60 Hz.
 
     .venv/bin/python benchmarks/bench_ros.py --runs 20
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def spec(out: Path, composed: bool):
     from rtr_bringup.demo.config import DemoConfig
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     data = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml').data
     demo = ROOT / 'checkpoints' / 'demo'
@@ -44,7 +44,7 @@ def spec(out: Path, composed: bool):
 
 
 def one_run(out: Path, composed: bool) -> dict:
-    from rtr_bringup.ros.graph_run import run_episode
+    from rtr_ros.graph_run import run_episode
 
     r = run_episode(spec(out, composed), out, timeout=180.0, log=lambda _: None)
     executor = r.diagnostics.get('rtr_chunk_executor', {})
@@ -112,7 +112,7 @@ def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
     from rclpy.executors import SingleThreadedExecutor
 
     from rtr_core.msgs import MessageTypes, joint_state_from_msg
-    from rtr_core.ros import LatestMessage
+    from rtr_ros.latest import LatestMessage
 
     publisher = subprocess.Popen([sys.executable, '-c', PUBLISHER, str(seconds + 4)])
     rclpy.init()

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.ros, pytest.mark.slow]
 @pytest.fixture(scope='module')
 def demo_spec(tmp_path_factory):
     from rtr_bringup.demo.config import DemoConfig
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     config = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml')
     data = config.data
@@ -42,7 +42,7 @@ def test_closed_loop_over_dds(demo_spec, composed):
     (rtr_graph) beside the robot's process."""
     import dataclasses
 
-    from rtr_bringup.ros.graph_run import run_episode
+    from rtr_ros.graph_run import run_episode
 
     out, spec = demo_spec
     spec = dataclasses.replace(spec, composed=composed)

@@ -1,7 +1,7 @@
 """``rtr demo --ros``: one configuration over real ROS 2, in real time, beside the in-process run.
 
 Every held-out episode is one closed loop of three processes from their console scripts (the
-simulated robot, the chunk executor, the policy node: :mod:`rtr_bringup.ros.graph_run`),
+simulated robot, the chunk executor, the policy node: :mod:`rtr_ros.graph_run`),
 discovered on localhost in a ROS domain of this run's own. The observer there keeps every
 ``ExecutorState`` (the command of each tick) and every ``ActionChunk``; the robot writes its
 per-tick trace and score. From them this module builds the same :class:`EpisodeLog` the
@@ -68,8 +68,10 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
     ``sim`` is an rtr_sim SimRunner of the same task: it rebuilds the episode of ``seed``
     (the shape, the expert's plan) and the arm's kinematics."""
     from rtr_sim.experts import ScriptedExpert
+    from rtr_sim.tasks.base import EpisodeTrace
 
-    robot, ticks, chunks, trace = graph.robot, graph.ticks, graph.chunks, graph.trace
+    robot, ticks, chunks = graph.robot, graph.ticks, graph.chunks
+    trace = EpisodeTrace.load(robot['trace_file'])  # the robot's, per tick, simulated time
     sim.reset(seed)
     episode = sim.episode
     expert = ScriptedExpert(sim.kinematics, episode, sim.config.control_rate)
@@ -83,7 +85,7 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
     grid = np.arange(tick[0], tick[-1] + 1)
     missing = int(grid.size - tick.size)
     t_all = to_sim_time(rows['stamp'][0] + (grid - tick[0]) * period, origins)
-    end = float(trace['times'][-1]) if trace['times'].size else episode.duration
+    end = float(trace.times[-1]) if trace.times.size else episode.duration
     inside = (t_all >= 0.0) & (t_all <= end + 1e-9)
     grid, t = grid[inside], t_all[inside]
     if grid.size < 2:
@@ -105,9 +107,9 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
     clamped = np.r_[False, np.diff(clamped_count) > 0]
 
     def measured(name):
-        v = np.asarray(trace[name], float)
+        v = np.asarray(getattr(trace, name), float)
         v2 = v.reshape(len(v), -1)
-        out = np.stack([np.interp(t, trace['times'], c) for c in v2.T], axis=1)
+        out = np.stack([np.interp(t, trace.times, c) for c in v2.T], axis=1)
         return out if v.ndim > 1 else out[:, 0]
 
     plan = expert.positions
@@ -154,7 +156,7 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
 
 def graph_spec(config: DemoConfig, run: RunConfig, paths: dict, index: int, out: Path):
     """The three processes of held-out episode ``index`` for ``run``."""
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     if run.execution != 'none':
         raise RtrError(f'rtr demo --ros: run {run.name} executes its chunks with '
@@ -184,8 +186,8 @@ def run_ros(config: DemoConfig, retrain: bool = False,
     check_ros()
     import torch
 
-    from rtr_bringup.ros.graph_run import run_episode
     from rtr_core.ros_env import isolate_ros
+    from rtr_ros.graph_run import run_episode
     from rtr_sim.recording import episode_seed
     from rtr_sim.runner import SimRunner
 

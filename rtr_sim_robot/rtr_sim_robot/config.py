@@ -6,18 +6,9 @@ from dataclasses import dataclass, field
 
 from rtr_core.errors import RtrError
 from rtr_core.topics import Topics
-
-from ..tasks import WriteConfig
+from rtr_sim.tasks import WriteConfig
 
 NODE_NAME = 'rtr_sim_robot'
-#: The rtr_sim.tasks.EpisodeTrace fields written beside the episode result.
-TRACE_FIELDS = ('times', 'position', 'velocity', 'desired', 'tip', 'contact_force')
-
-
-def trace_path(result_path: str) -> str:
-    """The episode's per-tick trace (npz of :data:`TRACE_FIELDS`, simulated time) beside its
-    result JSON."""
-    return f'{result_path}.trace.npz'
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from rtr_core.ros_env import ros_env
-from rtr_sim.ros.config import trace_path
 
 NODES = ('rtr_sim_robot', 'rtr_chunk_executor', 'rtr_policy')  # activation order
 SCRIPTS = {'rtr_sim_robot': 'sim_robot', 'rtr_chunk_executor': 'chunk_executor',
@@ -58,7 +57,6 @@ class GraphResult:
     chunk_latency: np.ndarray  # s from each chunk's observation stamp to its arrival here
     ticks: dict  # the executor's state per tick it published (TICK_FIELDS -> array)
     chunks: dict  # every chunk seen on the topic (CHUNK_FIELDS -> array)
-    trace: dict  # the robot's per-tick trace (rtr_sim EpisodeTrace fields, simulated time)
     diagnostics: dict  # node name -> its last /diagnostics key-values (tick lateness...)
     exit_codes: dict  # process name -> exit status after SIGINT
     aborted: list  # processes whose output shows an abort at exit
@@ -226,11 +224,9 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
                 proc.kill()
                 exit_codes[name] = proc.wait()
     aborted = [name for name, path in logs.items() if ABORT in path.read_text()]
-    with np.load(trace_path(str(result_path))) as npz:
-        trace = {name: npz[name] for name in npz.files}
     with lock:
         return GraphResult(robot, list(states), np.array(latency), _columns(ticks, TICK_FIELDS),
-                           _columns(chunks, CHUNK_FIELDS), trace, dict(diagnostics),
+                           _columns(chunks, CHUNK_FIELDS), dict(diagnostics),
                            exit_codes, aborted, {k: str(v) for k, v in logs.items()})
 
 

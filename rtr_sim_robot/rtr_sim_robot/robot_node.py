@@ -20,13 +20,12 @@ there): its camera's EGL context can be current in one thread only.
 Lifecycle: configure builds the workcell; activate starts an episode (seed from ``seed`` and
 the activation count); when the task's time plus ``extra_time`` has passed, the episode is
 scored and written to ``result_path`` (JSON; the per-tick trace of the episode beside it,
-:func:`.config.trace_path`) and the arm keeps holding what it is commanded;
+its ``trace_file``) and the arm keeps holding what it is commanded;
 deactivate stops the physics.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
@@ -37,7 +36,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
-from rtr_core.atomic import write_bytes, write_text
+from rtr_core.atomic import write_text
 from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.msgs import (
@@ -50,10 +49,11 @@ from rtr_core.msgs import (
     wrench_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
-from rtr_core.ros import declare_config_parameters, logged_transitions, run_nodes
 from rtr_core.trajectory import TrajectoryWindow
+from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
-from .config import NODE_NAME, TRACE_FIELDS, SimRobotConfig, trace_path
+from .config import NODE_NAME, SimRobotConfig
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 
@@ -72,6 +72,7 @@ class SimRobotNode(LifecycleNode):
         self._episodes = 0
         self._lock = threading.Lock()  # the loop thread vs the command callbacks' counters
         self._command_group = MutuallyExclusiveCallbackGroup()
+        self._configured = ConfiguredEntities(self)
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -90,21 +91,19 @@ class SimRobotNode(LifecycleNode):
         self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
         self._sim = self._sim_thread.submit(
             SimRunner, cfg.task, runner, cfg.write if cfg.task == 'write' else None).result()
-        t, topics = self._types, cfg.topics
-        self._joint_pub = self.create_lifecycle_publisher(t.JointState, topics.joint_states, 10)
-        self._wrench_pub = self.create_lifecycle_publisher(t.WrenchStamped, topics.wrench, 10)
-        self._image_pub = self.create_lifecycle_publisher(t.Image, topics.camera_image,
-                                                          qos_profile_sensor_data)
-        self._info_pub = self.create_lifecycle_publisher(t.CameraInfo, topics.camera_info,
-                                                         qos_profile_sensor_data)
+        t, topics, own = self._types, cfg.topics, self._configured.add
+        pub, sensor = self.create_lifecycle_publisher, qos_profile_sensor_data
+        self._joint_pub = own(pub(t.JointState, topics.joint_states, 10))
+        self._wrench_pub = own(pub(t.WrenchStamped, topics.wrench, 10))
+        self._image_pub = own(pub(t.Image, topics.camera_image, sensor))
+        self._info_pub = own(pub(t.CameraInfo, topics.camera_info, sensor))
         command = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)  # as JTC
-        self._subs = [
-            self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
+        own(self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
                                      self._on_trajectory, command,
-                                     callback_group=self._command_group),
-            self.create_subscription(t.Float64MultiArray, topics.forward_commands,
+                                     callback_group=self._command_group))
+        own(self.create_subscription(t.Float64MultiArray, topics.forward_commands,
                                      self._on_forward, command,
-                                     callback_group=self._command_group)]
+                                     callback_group=self._command_group))
         self.get_logger().info(f'{cfg.task} workcell, joints {list(self._sim.arm.joint_names)}, '
                                f'joint states at {cfg.joint_state_rate:g} Hz')
         return SUCCESS
@@ -157,13 +156,7 @@ class SimRobotNode(LifecycleNode):
             self._loop = None
 
     def _destroy_entities(self) -> None:
-        for sub in getattr(self, '_subs', []):
-            self.destroy_subscription(sub)
-        self._subs = []
-        for pub in ('_joint_pub', '_wrench_pub', '_image_pub', '_info_pub'):
-            if hasattr(self, pub):
-                self.destroy_lifecycle_publisher(getattr(self, pub))
-                delattr(self, pub)
+        self._configured.destroy()
         if self._sim is not None:
             self._sim_thread.submit(self._sim.close).result()
             self._sim = None
@@ -256,16 +249,16 @@ class SimRobotNode(LifecycleNode):
             'lag_dropped_s': self._lag_dropped,
             # stamp = origin + simulated time, from the simulated time of each pair on
             'stamp_origins': [list(pair) for pair in self._origins],
+            # the per-tick trace (rtr_sim EpisodeTrace.load; simulated time)
+            'trace_file': f'{self.config.result_path}.trace.npz' if self.config.result_path
+            else '',
             'loop': self._loop.stats().__dict__ if self._loop is not None else {},
         }
         self.get_logger().info(f'episode done: success {result.success}, '
                                f'{windows.size} windows ({rejected} rejected)')
         if self.config.result_path:
             # the per-tick trace first: the JSON's appearance says the episode is complete
-            trace = sim.trace()
-            buffer = io.BytesIO()
-            np.savez(buffer, **{name: getattr(trace, name) for name in TRACE_FIELDS})
-            write_bytes(trace_path(self.config.result_path), buffer.getvalue())
+            sim.trace().save(self._result['trace_file'])
             write_text(self.config.result_path,
                        json.dumps(self._result, indent=2, sort_keys=True, default=float))
 

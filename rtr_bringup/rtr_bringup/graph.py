@@ -1,6 +1,6 @@
 """``rtr_graph``: the policy node and the chunk executor in ONE process, as stable as two
 processes: each node has its own SingleThreadedExecutor spun in its own thread, all joined
-before rclpy shuts down (rtr_core.ros.run_nodes; one MultiThreadedExecutor for all collapsed
+before rclpy shuts down (rtr_ros.spin.run_nodes; one MultiThreadedExecutor for all collapsed
 in 11 of 21 runs).
 
 ROS arguments after ``--ros-args`` are the nodes' (``--params-file config/rtr_nodes.yaml``
@@ -11,6 +11,9 @@ the simulator in this process competed with inference for the GIL (the policy's 
 inference took 0.9 s beside the 600 Hz physics on 2 cores at load 4.5; chunks arrived
 stale). One torch thread is shared by both nodes (``torch.set_num_threads`` is
 process-global).
+
+The one module of rtr_bringup that imports rclpy: a composition of the nodes, as the launch
+files are; the ``rtr`` command line never imports it.
 
     rtr_graph --activate --ros-args --params-file rtr_bringup/config/rtr_nodes.yaml \\
         -p policy_checkpoint:=checkpoints/demo/latent_60hz.pt ...
@@ -24,7 +27,7 @@ import sys
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.utilities import remove_ros_args
 
-from rtr_core.ros import run_nodes
+from rtr_ros.spin import run_nodes
 
 
 def node_factories(activate: bool) -> list:
