@@ -114,8 +114,8 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     result, SIGINT every process and collect what happened."""
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
-    from lifecycle_msgs.msg import Transition
-    from lifecycle_msgs.srv import ChangeState
+    from lifecycle_msgs.msg import State, Transition
+    from lifecycle_msgs.srv import ChangeState, GetState
 
     from rtr_core.msgs import MessageTypes, seconds_from_time
 
@@ -179,23 +179,54 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     try:
         deadline = time.monotonic() + timeout
 
-        def change(target: str, transition: int) -> None:
-            client = node.create_client(ChangeState, f'/{target}/change_state')
-            while not client.wait_for_service(timeout_sec=0.5):
-                _check_alive(procs, logs)
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f'/{target}/change_state did not appear')
-            request = ChangeState.Request()
-            request.transition.id = transition
+        goal_states = {Transition.TRANSITION_CONFIGURE: State.PRIMARY_STATE_INACTIVE,
+                      Transition.TRANSITION_ACTIVATE: State.PRIMARY_STATE_ACTIVE}
+
+        def call(client, request, what: str, patience: float):
+            """The service's answer, or None after ``patience`` s without one."""
             future = client.call_async(request)
+            give_up = time.monotonic() + patience
             while not future.done():
                 _check_alive(procs, logs)
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f'/{target}/change_state: no answer')
+                    raise TimeoutError(f'{what}: no answer; logs {logs}')
+                if time.monotonic() > give_up:
+                    client.remove_pending_request(future)
+                    return None
                 time.sleep(0.05)
-            if not future.result().success:
-                raise RuntimeError(f'{target}: transition {transition} failed; see {logs}')
+            return future.result()
+
+        def service(kind, name: str):
+            client = node.create_client(kind, name)
+            while not client.wait_for_service(timeout_sec=0.5):
+                _check_alive(procs, logs)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f'{name} did not appear')
+            return client
+
+        def change(target: str, transition: int) -> None:
+            """One lifecycle transition. Under load Fast DDS can lose the answer of a service
+            whose client it has just discovered (measured: configure never answered, the
+            node configured): after 15 s without one, ask the node's state and resend only
+            if the transition has not happened."""
+            client = service(ChangeState, f'/{target}/change_state')
+            states = service(GetState, f'/{target}/get_state')
+            request = ChangeState.Request()
+            request.transition.id = transition
+            goal = goal_states[transition]
+            while True:
+                answer = call(client, request, f'/{target}/change_state', 15.0)
+                if answer is not None:
+                    if not answer.success:
+                        raise RuntimeError(f'{target}: transition {transition} failed; '
+                                           f'see {logs}')
+                    break
+                state = call(states, GetState.Request(), f'/{target}/get_state', 15.0)
+                if state is not None and state.current_state.id == goal:
+                    log(f'{target}: the transition\'s answer was lost; the node is there')
+                    break
             node.destroy_client(client)
+            node.destroy_client(states)
 
         for target in NODES:  # configure all (loads the models) before anything moves
             change(target, Transition.TRANSITION_CONFIGURE)
