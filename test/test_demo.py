@@ -345,7 +345,7 @@ def test_deviation_target_quotes_the_paired_difference_and_its_interval():
 def test_ros_demo_says_what_is_missing_without_ros(monkeypatch):
     import sys
 
-    from rtr_bringup.demo.ros_graph import check_ros
+    from rtr_bringup.demo.ros_run import check_ros
     from rtr_core.errors import RtrError
 
     monkeypatch.setitem(sys.modules, 'rclpy', None)  # import rclpy raises ImportError
@@ -369,7 +369,7 @@ def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_th
     localhost, a domain of its own), scored by the same functions as in process."""
     pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup` installs '
                         'it from PyPI (Linux x86_64, Python 3.10-3.12)')
-    from rtr_bringup.demo.ros_graph import run_ros
+    from rtr_bringup.demo.ros_run import run_ros
 
     config, _, run_dir = tiny
     run_ros(config, log=lambda _: None)

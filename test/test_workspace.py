@@ -22,7 +22,8 @@ ROS_ONLY = ('rclpy', 'launch_ros', 'launch', 'cv_bridge', 'lifecycle_msgs', 'rcl
 NODE_PACKAGES = ('rtr_ros', 'rtr_policy_node', 'rtr_chunk_executor', 'rtr_sim_robot')
 # the modules outside them that may: rtr_graph (rtr_bringup composes the nodes in one
 # process, as its launch files do in several) and the ROS benchmark
-ROS_MODULES = ('rtr_bringup/rtr_bringup/graph.py', 'benchmarks/bench_ros.py')
+ROS_MODULES = ('rtr_bringup/rtr_bringup/graph.py', 'rtr_bringup/rtr_bringup/demo/ros_run.py',
+               'benchmarks/bench_ros.py')
 NOT_SOURCE = ('build', 'install', 'log', 'runs', 'checkpoints')
 # PyPI's colcon-common-extensions beside this interpreter (`make setup` puts it in .venv; a
 # ROS install has it in /usr/bin). Not the first `colcon` on PATH: Debian's own `colcon`

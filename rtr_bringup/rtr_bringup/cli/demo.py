@@ -46,7 +46,7 @@ def run(args) -> int:
         config = dataclasses.replace(config, real_time=dataclasses.replace(
             config.real_time, episodes=args.episodes))
     if args.ros:
-        from rtr_bringup.demo.ros_graph import run_ros
+        from rtr_bringup.demo.ros_run import run_ros
 
         run_ros(config, retrain=args.retrain, save_checkpoints=args.save_checkpoints)
         return 0

