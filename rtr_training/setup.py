@@ -19,7 +19,7 @@ setup(
         'PyYAML',
         'scipy',
     ],
-    extras_require={'lerobot': ['pyarrow'],  # LeRobot dataset folders (parquet)
+    extras_require={'lerobot': ['pyarrow', 'pillow'],  # LeRobot datasets (parquet, PNG)
                     'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',
