@@ -33,7 +33,9 @@ def lerobot_dataset():
     stand-in module is registered when it is absent.
     """
     pytest.importorskip('datasets', reason='datasets not installed (make setup installs it)')
-    # (imported before the stand-in below, so that it sees no torchvision either)
+    # imported before the stand-in below, so that they see no torchvision either (diffusers,
+    # under rtr_core.policy, asks importlib.util.find_spec, which fails on a stand-in)
+    import rtr_core.policy  # noqa: F401
     if 'torchvision' not in sys.modules:
         try:
             import torchvision  # noqa: F401

@@ -98,7 +98,7 @@ def run_vae(args) -> int:
 
 
 def _add_policy(train_sub) -> None:
-    from rtr_training.dataset import LeRobotMapping
+    from rtr_training.data.lerobot import LeRobotMapping  # (no torch: a quick --help)
 
     p = train_sub.add_parser(
         'policy', help='train a diffusion policy (latent or action space) on bags or LeRobot '
@@ -148,7 +148,7 @@ def _add_policy(train_sub) -> None:
 def run_policy(args) -> int:
     from rtr_core.config import load_yaml
     from rtr_core.policy import ObservationContract
-    from rtr_training.dataset import LeRobotMapping
+    from rtr_training.data.lerobot import LeRobotMapping
     from rtr_training.policy import TrainPolicyConfig, train_policy
 
     config = load_yaml(TrainPolicyConfig, args.config) if args.config else TrainPolicyConfig()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,23 @@ import numpy as np
 from .trajectory import DataError
 
 SUPPORTED = ('v2.0', 'v2.1', 'v3.0')
+NONE = 'none'  # a feature name that switches an input off
+
+
+@dataclass(frozen=True)
+class LeRobotMapping:
+    """Which dataset feature feeds which policy input (``rtr train policy``; see
+    ``rtr_training.dataset.lerobot``), and how vectors are resampled to the control rate.
+
+    ``image=None``: the dataset's only camera feature (none: no camera input);
+    ``joint_positions`` is used when the dataset has it; ``'none'`` switches an input off.
+    """
+
+    action: str = 'action'
+    joint_positions: str = 'observation.state'
+    image: str | None = None
+    wrench: str = NONE
+    resample: str = 'cubic'
 
 
 def is_lerobot(path: str | Path) -> bool:

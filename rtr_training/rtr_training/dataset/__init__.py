@@ -6,10 +6,10 @@ at the control rate (lower-rate camera frames matched by timestamp), caches each
 aligned arrays on disk after the first pass, and serves (observation, next H actions) batches.
 """
 
+from ..data.lerobot import LeRobotMapping
 from .bags import find_bags
 from .cache import default_cache_dir, load_episode
 from .episode import Episode, read_episode
-from .lerobot import LeRobotMapping
 from .samples import PolicyDataset
 
 __all__ = ['Episode', 'LeRobotMapping', 'PolicyDataset', 'default_cache_dir', 'find_bags',

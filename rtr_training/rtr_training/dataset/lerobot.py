@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,8 @@ from rtr_core.policy.policy import WRENCH_DIM
 
 from ..data import DataError, resample
 from ..data.lerobot import (
+    NONE,
+    LeRobotMapping,
     episode_key,
     feature_names,
     frame_times,
@@ -43,26 +44,10 @@ from ..data.lerobot import (
 from .cache import cached_episodes
 from .episode import Episode
 
-NONE = 'none'  # a feature name that switches an input off
 CAMERA_DTYPES = ('image', 'video')
 #: command-line option naming each input's feature (used in the error messages)
 OPTIONS = {'action': '--action-feature', 'joint_positions': '--state-feature',
            'image': '--image-feature', 'wrench': '--wrench-feature'}
-
-
-@dataclass(frozen=True)
-class LeRobotMapping:
-    """Which dataset feature feeds which policy input, and how vectors are resampled.
-
-    ``image=None``: the dataset's only camera feature (none: no camera input);
-    ``joint_positions`` is used when the dataset has it; ``'none'`` switches an input off.
-    """
-
-    action: str = 'action'
-    joint_positions: str = 'observation.state'
-    image: str | None = None
-    wrench: str = NONE
-    resample: str = 'cubic'
 
 
 def _cameras(info: dict) -> list[str]:
