@@ -177,7 +177,7 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
                           'validation (EMA)': (h['val_step'], h['val'])},
                          title=f'{config.policy.name}: {out.name}', ylabel='noise MSE')
 
-    start = time.perf_counter()
+    start, first_step = time.perf_counter(), state.step
     while state.step < config.steps:
         idx = train_idx[next(batches)]
         schedule.apply(optimizer, state.step)
@@ -202,8 +202,10 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
     ctx.close()
     if ctx.is_main:
         val = state.history['val'][-1] if state.history['val'] else float('nan')
-        log(f'{config.policy.name}: {state.step} steps in {time.perf_counter() - start:.0f} s, '
-            f'validation loss {val:.4f}; wrote {out}, {loss_curve_path(out).name}')
+        seconds = time.perf_counter() - start
+        log(f'{config.policy.name}: {state.step} steps in {seconds:.1f} s '
+            f'({(state.step - first_step) / max(seconds, 1e-9):.2f} steps/s), validation loss '
+            f'{val:.4f}; wrote {out}, {loss_curve_path(out).name}')
     deploy.load_weights({k: v.cpu() for k, v in ema.model.state_dict().items()})
     deploy.training = {'step': state.step, 'history': state.history}
     return deploy
