@@ -172,3 +172,16 @@ def test_camera_stored_as_video_is_refused_with_what_to_do(native, lerobot_datas
     state_only = PolicyDataset.from_paths([root], None, HORIZON, tmp_path / 'cache',
                                           LeRobotMapping(image='none'))
     assert state_only.contract.inputs == ('joint_positions',)
+
+
+def test_an_input_without_its_feature_is_an_error_naming_the_option(at_30fps, tmp_path):
+    full = ObservationContract()  # camera, joint positions and wrench
+    with pytest.raises(DataError, match='enables wrench but no feature .* --wrench-feature'):
+        PolicyDataset.from_paths([at_30fps], full, HORIZON, tmp_path)
+    with pytest.raises(DataError, match="no camera feature 'front' .*: observation.image"):
+        PolicyDataset.from_paths([at_30fps], None, HORIZON, tmp_path,
+                                 LeRobotMapping(image='front'))
+    with pytest.raises(DataError, match=r"no feature 'q' for the joint_positions input "
+                                        r"\(--state-feature\)"):
+        PolicyDataset.from_paths([at_30fps], None, HORIZON, tmp_path,
+                                 LeRobotMapping(joint_positions='q'))

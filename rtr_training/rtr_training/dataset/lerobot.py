@@ -56,8 +56,10 @@ def _cameras(info: dict) -> list[str]:
 
 
 def _video_file(path: Path, info: dict, feature: str) -> str:
-    found = sorted((path / 'videos').glob(f'*{feature}*/**/*.mp4')) or \
-        sorted((path / 'videos').rglob('*.mp4'))
+    """The first mp4 of ``feature``: ``videos/<feature>/...`` (v3.0) or
+    ``videos/chunk-*/<feature>/...`` (v2.1)."""
+    found = [f for f in sorted((path / 'videos').rglob('*.mp4'))
+             if feature in f.relative_to(path).parts]
     if found:
         return str(found[0])
     return f'{path}/{info.get("video_path") or "videos/"} (not present)'
@@ -107,6 +109,10 @@ def resolve(path: str | Path, contract: ObservationContract | None,
                             f'of the dataset feeds it: name one with {OPTIONS[name]} FEATURE, '
                             f'or set {name}: null in the contract')
         if name != 'image':
+            if feature not in features:
+                raise DataError(f'{path}/meta/info.json: no feature {feature!r} for the '
+                                f'{name} input ({OPTIONS[name]}); features: '
+                                f'{", ".join(features)}')
             numeric_feature(info, path, feature)
         elif features[feature].get('dtype') == 'video':
             raise DataError(
