@@ -1,14 +1,15 @@
 """ROS 2 graph over DDS: N closed-loop write episodes of the simulated robot, the policy node and
-the chunk executor as three processes, and N with all three composed in one process
-(rtr_graph); collapses, windows/s at the robot, executor tick lateness, chunk latency.
+the chunk executor as three processes, and N with the policy node and the executor composed in
+one process (rtr_graph) beside the robot's process; collapses, windows/s at the robot,
+executor tick lateness, chunk latency.
 
-Each run is rtr_bringup.ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
+Each run is rtr_ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
 the committed demo checkpoints in the `rtr` configuration, held-out episode 0 scored 3 s after
 its 7 s of writing. A run COLLAPSED when fewer than 30 windows/s reached the robot or no chunk
 was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /diagnostics);
 chunk latency is the time from each chunk's observation stamp to its arrival at an observer
 node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
-spends on 500 Hz JointState, with a callback per message vs rtr_core.ros.LatestMessage taken
+spends on 500 Hz JointState, with a callback per message vs rtr_ros.latest.LatestMessage taken
 at 60 Hz.
 
     .venv/bin/python benchmarks/bench_ros.py --runs 20
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def spec(out: Path, composed: bool):
     from rtr_bringup.demo.config import DemoConfig
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     data = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml').data
     demo = ROOT / 'checkpoints' / 'demo'
@@ -43,7 +44,7 @@ def spec(out: Path, composed: bool):
 
 
 def one_run(out: Path, composed: bool) -> dict:
-    from rtr_bringup.ros.graph_run import run_episode
+    from rtr_ros.graph_run import run_episode
 
     r = run_episode(spec(out, composed), out, timeout=180.0, log=lambda _: None)
     executor = r.diagnostics.get('rtr_chunk_executor', {})
@@ -111,7 +112,7 @@ def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
     from rclpy.executors import SingleThreadedExecutor
 
     from rtr_core.msgs import MessageTypes, joint_state_from_msg
-    from rtr_core.ros import LatestMessage
+    from rtr_ros.latest import LatestMessage
 
     publisher = subprocess.Popen([sys.executable, '-c', PUBLISHER, str(seconds + 4)])
     rclpy.init()
@@ -187,7 +188,7 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
         for composed in (False, True):
-            name = 'composed (rtr_graph, 1 process)' if composed else '3 processes'
+            name = 'composed (rtr_graph + robot process)' if composed else '3 processes'
             runs = []
             for i in range(args.runs):
                 runs.append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))

@@ -163,3 +163,14 @@ def test_execution_metrics_bundle_everything():
     assert m['seam']['seams'] == 2 and m['seam']['gap_mean'] == pytest.approx(0.0, abs=1e-12)
     assert m['stall']['stall_fraction'] == 0.0
     assert m['jerk']['max'] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_no_ratio_against_a_robot_standing_still():
+    """Held still between seams (a starved executor holding), the in-chunk baseline is 0: a
+    ratio over it is no number (it printed 4e14 in a report), the absolute seam jerk is."""
+    p = np.zeros((120, 2))
+    p[60:] += 0.01  # one step while otherwise standing still
+    m = seam_jerk(p, np.array([60]), DT)
+    assert m['in_chunk_jerk_p50'] == 0.0 and m['jerk_mean'] > 0
+    assert np.isnan(m['jerk_ratio_mean'])
+    assert np.isnan(seam_gaps(p, np.array([60]))['gap_ratio_mean'])
