@@ -185,3 +185,29 @@ def test_an_input_without_its_feature_is_an_error_naming_the_option(at_30fps, tm
                                         r"\(--state-feature\)"):
         PolicyDataset.from_paths([at_30fps], None, HORIZON, tmp_path,
                                  LeRobotMapping(joint_positions='q'))
+
+
+def test_the_v21_layout_reads_like_v30(at_30fps, tmp_path):
+    """One parquet file per episode (v2.1; test_lerobot.py checks this layout against
+    LeRobot's own v2.1 -> v3.0 converter), the camera column as LeRobot wrote it."""
+    import json
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    v21 = tmp_path / 'v21'
+    table = pq.read_table(sorted((at_30fps / 'data').rglob('*.parquet'))[0])
+    for e in sorted(set(table.column('episode_index').to_pylist())):
+        path = v21 / 'data' / 'chunk-000' / f'episode_{e:06d}.parquet'
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.filter(pc.equal(table.column('episode_index'), e)), path)
+    info = json.loads((at_30fps / 'meta' / 'info.json').read_text())
+    (v21 / 'meta').mkdir()
+    (v21 / 'meta' / 'info.json').write_text(json.dumps({**info, 'codebase_version': 'v2.1'}))
+    a = PolicyDataset.from_paths([at_30fps], None, HORIZON, tmp_path / 'cache')
+    b = PolicyDataset.from_paths([v21], None, HORIZON, tmp_path / 'cache')
+    everything = np.arange(len(a))
+    assert len(b) == len(a) and len(b.episodes) == 2
+    np.testing.assert_array_equal(b.windows(everything), a.windows(everything))
+    for key, value in a.inputs(everything).items():
+        np.testing.assert_array_equal(b.inputs(everything)[key], value, err_msg=key)
