@@ -20,6 +20,7 @@ setup(
         'scipy',
     ],
     extras_require={'lerobot': ['pyarrow', 'pillow'],  # LeRobot datasets (parquet, PNG)
+                    'video': ['av'],  # LeRobot cameras stored as video (PyAV's FFmpeg)
                     'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',

@@ -14,8 +14,9 @@ the contract's control grid ``tau_k = t_0 + k / control_rate_hz`` up to its last
 At an fps equal to the control rate nothing is resampled: tick ``k`` is frame ``k``.
 Camera features stored as images (``dtype: image``, PNG bytes in the parquet files, what
 ``LeRobotDataset.create(..., use_videos=False)`` writes) are decoded with Pillow; features
-stored as video (``dtype: video``) are refused with what to do instead, since the project
-installs no video decoder for training.
+stored as video (``dtype: video``, LeRobot's default: mp4 under ``videos/``, several episodes
+per file in v3.0 at the offsets of ``meta/episodes``) with PyAV (the ``video`` extra), each
+frame the decoded one nearest its timestamp; without PyAV the error says what to do.
 """
 
 from __future__ import annotations
@@ -114,16 +115,88 @@ def resolve(path: str | Path, contract: ObservationContract | None,
                                 f'{name} input ({OPTIONS[name]}); features: '
                                 f'{", ".join(features)}')
             numeric_feature(info, path, feature)
-        elif features[feature].get('dtype') == 'video':
+        elif features[feature].get('dtype') == 'video' and not _have_av():
             raise DataError(
                 f'{path}: camera feature {feature} is stored as video '
                 f'({_video_file(path, info, feature)}); rtr trains on camera features stored '
-                f'as images (dtype image, PNG in the parquet files) and installs no video '
-                f'decoder. Re-export the dataset with images (LeRobotDataset.create(..., '
-                f'use_videos=False), then add_frame/save_episode the decoded frames), or '
-                f'train a policy without camera: --image-feature none')
+                f'as images (dtype image, PNG in the parquet files); decoding video needs '
+                f'PyAV (pip install -e "rtr_training[video]", or pip install av). Or '
+                f're-export the dataset '
+                f'with images (LeRobotDataset.create(..., use_videos=False), then '
+                f'add_frame/save_episode the decoded frames), or train a policy without '
+                f'camera: --image-feature none')
         out[name] = feature
     return contract, out
+
+
+def _have_av() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec('av') is not None
+
+
+def _video_files(path: Path, info: dict, feature: str, episodes) -> dict[int, tuple[Path, float]]:
+    """{episode: (mp4 file, time of its first frame in the file)}: v3.0 keeps several episodes
+    per file (offsets in ``meta/episodes``), v2.x one file per episode."""
+    template = info.get('video_path')
+    if not template:
+        raise DataError(f'{path}/meta/info.json: feature {feature} is video but there is no '
+                        f'video_path')
+    if str(info['codebase_version']) != 'v3.0':
+        size = int(info.get('chunks_size', 1000))
+        return {e: (path / template.format(episode_chunk=e // size, video_key=feature,
+                                           episode_index=e), 0.0) for e in episodes}
+    import pyarrow.parquet as pq
+
+    prefix = f'videos/{feature}/'
+    names = ['episode_index', *(prefix + k for k in ('chunk_index', 'file_index',
+                                                      'from_timestamp'))]
+    out = {}
+    for file in sorted((path / 'meta' / 'episodes').rglob('*.parquet')):
+        try:
+            rows = pq.read_table(file, columns=names).to_pylist()
+        except Exception as exc:  # missing column, corrupt file
+            raise DataError(f'{file}: cannot read columns {names}: {exc}') from exc
+        for r in rows:
+            out[int(r['episode_index'])] = (
+                path / template.format(video_key=feature, chunk_index=r[names[1]],
+                                       file_index=r[names[2]]), float(r[names[3]]))
+    missing = sorted(set(episodes) - set(out))
+    if missing:
+        raise DataError(f'{path}/meta/episodes: no video of {feature} for episodes {missing}')
+    return out
+
+
+def _decode_video(file: Path, times: np.ndarray, fps: float, height: int,
+                  width: int) -> np.ndarray:
+    """The frames of ``file`` at ``times`` (seconds in the file), each the decoded frame
+    nearest to its time (within a quarter frame), fitted to (height, width)."""
+    import av
+
+    tolerance = 0.25 / fps
+    out = np.empty((times.size, height, width, 3), dtype=np.uint8)
+    found = np.zeros(times.size, dtype=bool)
+    try:
+        with av.open(str(file)) as container:
+            stream = container.streams.video[0]
+            container.seek(max(0, int(times[0] / stream.time_base)), stream=stream,
+                           backward=True)
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                if frame.time > times[-1] + tolerance:
+                    break
+                i = int(np.argmin(np.abs(times - frame.time)))
+                if abs(times[i] - frame.time) <= tolerance and not found[i]:
+                    out[i] = fit_image(frame.to_ndarray(format='rgb24'), height, width)
+                    found[i] = True
+    except (OSError, av.FFmpegError) as exc:
+        raise DataError(f'{file}: cannot decode the video: {exc}') from exc
+    if not found.all():
+        t = float(times[np.argmin(found)])
+        raise DataError(f'{file}: no frame within {tolerance * 1e3:.1f} ms of t={t:.4f} s '
+                        f'({int((~found).sum())} of {times.size} frames missing)')
+    return out
 
 
 def _image_column(height: int, width: int):
@@ -169,9 +242,17 @@ def read_lerobot_episodes(path: str | Path, contract: ObservationContract,
     fps = float(info['fps'])
     dt = contract.control_dt
     columns = {f: None for k, f in features.items() if k != 'image'}
-    if 'image' in features:
+    video = 'image' in features and info['features'][features['image']]['dtype'] == 'video'
+    if 'image' in features and not video:
         columns[features['image']] = _image_column(contract.image.height, contract.image.width)
     episodes = read_columns(path, columns)
+    if video:
+        feature = features['image']
+        for e, (file, start) in _video_files(path, info, feature, episodes).items():
+            if e in episodes:
+                stamps = episodes[e]['timestamp']
+                episodes[e][feature] = _decode_video(
+                    file, start + stamps, fps, contract.image.height, contract.image.width)
     first = next(iter(episodes.values()))
     names = {k: feature_names(info, f, first[f].reshape(len(first[f]), -1).shape[1])
              for k, f in features.items() if k != 'image'}
@@ -233,7 +314,9 @@ def load_lerobot(path: str | Path, contract: ObservationContract, features: dict
                  method: str = 'cubic', cache_dir: str | Path | None = None) -> list[Episode]:
     """:func:`read_lerobot_episodes`, from the cache when the dataset is unchanged."""
     path = Path(path)
-    files = [path / 'meta' / 'info.json', *(path / 'data').rglob('*.parquet')]
+    files = [path / 'meta' / 'info.json', *(path / 'data').rglob('*.parquet'),
+             *(path / 'meta' / 'episodes').rglob('*.parquet'),
+             *(path / 'videos').rglob('*.mp4')]
     return cached_episodes(path, files, (contract.hash, sorted(features.items()), method),
                            lambda: read_lerobot_episodes(path, contract, features, method),
                            cache_dir)
