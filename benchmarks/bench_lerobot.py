@@ -6,8 +6,8 @@ with LeRobot's own code (lerobot 0.4.4, images as PNG, ``use_videos=False``) row
 the native path aligns them: at 60 fps with the simulator's 96x96 frames (the same training
 samples; checked here) and at 30 fps with 480x640 frames (a real camera's size; each frame
 is the original scaled up 5x and padded, so fitting it back to 96x96 costs what it costs on
-a real dataset). Each is then read as ``rtr train policy`` reads it and trained on for the
-same number of steps.
+a real dataset), as PNG and as LeRobot's default AV1 video (decoded with PyAV). Each is
+then read as ``rtr train policy`` reads it and trained on for the same number of steps.
 
     .venv/bin/python benchmarks/bench_lerobot.py [--episodes 4] [--steps 40]
 """
@@ -42,16 +42,17 @@ def _lerobot():
     return LeRobotDataset
 
 
-def _write(root: Path, native, fps: int, every: int, scale: int, pad: int) -> Path:
+def _write(root: Path, native, fps: int, every: int, scale: int, pad: int,
+           video: bool = False) -> Path:
     names = list(native.joint_names)
     shape = (96 * scale, 96 * scale + 2 * pad, 3)
     features = {
-        'observation.image': {'dtype': 'image', 'shape': shape,
+        'observation.image': {'dtype': 'video' if video else 'image', 'shape': shape,
                               'names': ['height', 'width', 'channels']},
         'observation.state': {'dtype': 'float32', 'shape': (len(names),), 'names': names},
         'action': {'dtype': 'float32', 'shape': (len(names),), 'names': names},
     }
-    ds = _lerobot().create('rtr/write', fps, features=features, root=root, use_videos=False)
+    ds = _lerobot().create('rtr/write', fps, features=features, root=root, use_videos=video)
     for ep in native.episodes:
         for k in range(0, ep.length, every):
             img = np.repeat(np.repeat(ep.frames[ep.frame_index[k]], scale, 0), scale, 1)
@@ -88,6 +89,8 @@ def main() -> None:
             'rosbag2 (native)': [work / 'bags'],
             'LeRobot 60 fps, 96x96 PNG': [_write(work / 'lr60', native, 60, 1, 1, 0)],
             'LeRobot 30 fps, 480x640 PNG': [_write(work / 'lr30', native, 30, 2, 5, 80)],
+            'LeRobot 30 fps, 480x640 AV1 video': [_write(work / 'lrv', native, 30, 2, 5, 80,
+                                                         video=True)],
         }
         config = TrainPolicyConfig(policy=PolicyConfig(name='action_diffusion'),
                                    steps=args.steps, eval_every=args.steps, batch_size=64,
