@@ -2,7 +2,7 @@
 reading time (first pass and cached) and training steps per second.
 
 Simulated ``write`` demonstrations are recorded as bags, read by the native path, and written
-with LeRobot's own code (lerobot 0.4.4, images as PNG, ``use_videos=False``) row by row as
+with LeRobot's own code (lerobot 0.4.4) row by row as
 the native path aligns them: at 60 fps with the simulator's 96x96 frames (the same training
 samples; checked here) and at 30 fps with 480x640 frames (a real camera's size; each frame
 is the original scaled up 5x and padded, so fitting it back to 96x96 costs what it costs on
