@@ -7,7 +7,8 @@
 PACKAGES := rtr_core rtr_sim rtr_training rtr_ros rtr_sim_robot rtr_policy_node \
 	rtr_chunk_executor rtr_bringup
 # what is installed: the packages with the extras for openpi servers and LeRobot datasets
-INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot] rtr_ros rtr_sim_robot rtr_policy_node \
+# (video: PyAV, already pinned for LeRobot's dataset writer in the tests)
+INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot,video] rtr_ros rtr_sim_robot rtr_policy_node \
 	rtr_chunk_executor rtr_bringup
 VENV     := .venv
 STAMP    := $(VENV)/.rtr-installed

@@ -19,7 +19,8 @@ setup(
         'PyYAML',
         'scipy',
     ],
-    extras_require={'lerobot': ['pyarrow'],  # LeRobot dataset folders (parquet)
+    extras_require={'lerobot': ['pyarrow', 'pillow'],  # LeRobot datasets (parquet, PNG)
+                    'video': ['av'],  # LeRobot cameras stored as video (PyAV's FFmpeg)
                     'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,
     maintainer='rtr maintainers',

@@ -10,17 +10,13 @@ reads) and checked by running that converter (lerobot.datasets.v30.convert_datas
 on it: the converter accepts it, and both it and the converted v3.0 copy read back the same.
 
 lerobot is installed without its dependencies (they would pull torchvision and another torch);
-it imports torchvision at module level for video decoding and image transforms, which writing
-a dataset without videos never calls, so a stand-in module is registered when torchvision is
-absent (the project never installs torchvision).
+see the ``lerobot_dataset`` fixture in conftest.py for how it is imported without torchvision.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -35,21 +31,6 @@ FPS = 30
 SHAPES = ('Angle', 'CShape', 'JShape', 'Worm')
 
 
-def _lerobot():
-    pytest.importorskip('datasets', reason='datasets not installed (make setup installs it)')
-    # (imported before the stand-in below, so that it sees no torchvision either)
-    if 'torchvision' not in sys.modules:
-        try:
-            import torchvision  # noqa: F401
-        except ImportError:
-            stand_in = types.ModuleType('torchvision')
-            stand_in.transforms = types.ModuleType('torchvision.transforms')
-            sys.modules['torchvision'] = stand_in
-            sys.modules['torchvision.transforms'] = stand_in.transforms
-    return pytest.importorskip('lerobot.datasets.lerobot_dataset',
-                               reason='lerobot 0.4.4 not installed (make setup installs it)')
-
-
 @pytest.fixture(scope='module')
 def episodes():
     """Real handwriting (LASA) at the dataset's fps, as float32 (LeRobot's dtype)."""
@@ -58,8 +39,8 @@ def episodes():
 
 
 @pytest.fixture(scope='module')
-def v30(tmp_path_factory, episodes):
-    module = _lerobot()
+def v30(tmp_path_factory, episodes, lerobot_dataset):
+    module = lerobot_dataset
     root = tmp_path_factory.mktemp('lerobot') / 'lasa'
     features = {'action': {'dtype': 'float32', 'shape': (2,), 'names': ['x', 'y']},
                 'observation.state': {'dtype': 'float32', 'shape': (2,), 'names': ['x', 'y']}}
@@ -161,7 +142,6 @@ def _as_v21(v30: Path, root: Path) -> Path:
 
 
 def test_v21_layout_reads_like_v30(v30, tmp_path):
-    _lerobot()
     convert = pytest.importorskip('lerobot.datasets.v30.convert_dataset_v21_to_v30')
     v21 = _as_v21(v30, tmp_path / 'v21')
     converted = tmp_path / 'v21_converted'

@@ -1,5 +1,6 @@
-"""``rtr train vae --data PATH... --out CKPT``: train the action VAE (``rtr train policy``
-goes beside it as another ``_add_*`` function below).
+"""``rtr train vae --data PATH... --out CKPT``: train the action VAE; ``rtr train policy
+--data PATH... --out CKPT``: train a diffusion policy. Both read rosbag2 recordings and LeRobot
+dataset folders (the VAE also ``.npz`` files).
 
 Every field of ``VAEConfig`` and ``VAETrainingConfig`` is an option (``--hidden-channels``,
 ``--steps``...) with the dataclass default, so the two stay the single source of truth.
@@ -43,11 +44,12 @@ def _add_vae(train_sub) -> None:
     p = train_sub.add_parser('vae', help='train the action VAE on bags or .npz files',
                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('--data', nargs='+', required=True, metavar='PATH',
-                   help='rosbag2 folders and/or .npz files (one (T, D) array per trajectory '
-                   'plus dt)')
+                   help='rosbag2 folders, .npz files (one (T, D) array per trajectory plus dt) '
+                   'and/or LeRobot dataset folders (docs/sources/lerobot.md)')
     p.add_argument('--out', required=True, metavar='CKPT', help='VAE checkpoint to write')
     p.add_argument('--topic', help='action topic in the bags (JointTrajectory, '
-                   'Float64MultiArray or JointState); default: the only such topic')
+                   'Float64MultiArray or JointState; default: the only such topic) or '
+                   'feature of LeRobot datasets (default: action)')
     p.add_argument('--joints', nargs='+', help='column order by joint name (default: as in '
                    'the first message)')
     p.add_argument('--rate', type=float, default=60.0, help='action rate in Hz; data at '
@@ -96,14 +98,18 @@ def run_vae(args) -> int:
 
 
 def _add_policy(train_sub) -> None:
+    from rtr_training.data.lerobot import LeRobotMapping  # (no torch: a quick --help)
+
     p = train_sub.add_parser(
-        'policy', help='train a diffusion policy (latent or action space) on bags',
+        'policy', help='train a diffusion policy (latent or action space) on bags or LeRobot '
+        'datasets',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description='Multi-GPU / multi-node: run the same command under "torchrun '
         '--nproc_per_node=N -m rtr_bringup.cli.main train policy ..." or "accelerate launch '
         '-m rtr_bringup.cli.main train policy ..."; rank 0 writes the files.')
-    p.add_argument('--data', nargs='+', required=True, metavar='BAG_DIR',
-                   help='rosbag2 folders, or folders of them (rtr sim record --out)')
+    p.add_argument('--data', nargs='+', required=True, metavar='PATH',
+                   help='rosbag2 folders, folders of them (rtr sim record --out) and/or '
+                   'LeRobot dataset folders (docs/sources/lerobot.md)')
     p.add_argument('--out', required=True, metavar='CKPT', help='policy checkpoint to write')
     p.add_argument('--policy', default='latent_diffusion',
                    choices=('latent_diffusion', 'action_diffusion'))
@@ -113,7 +119,8 @@ def _add_policy(train_sub) -> None:
     p.add_argument('--interpolation', choices=('none', 'linear', 'cubic'),
                    help='action_diffusion below the control rate: upsample to it')
     p.add_argument('--contract', metavar='YAML', help='observation contract (topics and '
-                   'inputs); default: rtr_training/config/observation_contract.yaml values')
+                   'inputs); default: rtr_training/config/observation_contract.yaml values, '
+                   'with LeRobot data only the inputs its features feed')
     p.add_argument('--config', metavar='YAML', help='TrainPolicyConfig fields that differ '
                    'from the defaults (with a policy: section for PolicyConfig)')
     p.add_argument('--steps', type=int, help='optimizer steps (overrides --config)')
@@ -122,12 +129,26 @@ def _add_policy(train_sub) -> None:
                    '~/.cache/rtr, then policy_dataset)')
     p.add_argument('--resume', action='store_true', help='continue from <CKPT stem>.state.pt')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    lerobot = p.add_argument_group('LeRobot datasets: which feature feeds which input '
+                                   '("none" switches an input off)')
+    default = LeRobotMapping()
+    lerobot.add_argument('--action-feature', default=default.action, metavar='FEATURE',
+                         help='absolute joint positions the policy learns to predict')
+    lerobot.add_argument('--state-feature', default=default.joint_positions, metavar='FEATURE',
+                         help='joint positions (used when the dataset has it)')
+    lerobot.add_argument('--image-feature', metavar='FEATURE', help='camera feature stored '
+                         'as images (dtype image); default: the only camera feature')
+    lerobot.add_argument('--wrench-feature', default=default.wrench, metavar='FEATURE',
+                         help='force/torque (6 values)')
+    lerobot.add_argument('--resample', choices=('cubic', 'linear'), default=default.resample,
+                         help='vectors at the dataset fps to the control rate')
     p.set_defaults(func=run_policy)
 
 
 def run_policy(args) -> int:
     from rtr_core.config import load_yaml
     from rtr_core.policy import ObservationContract
+    from rtr_training.data.lerobot import LeRobotMapping
     from rtr_training.policy import TrainPolicyConfig, train_policy
 
     config = load_yaml(TrainPolicyConfig, args.config) if args.config else TrainPolicyConfig()
@@ -140,6 +161,10 @@ def run_policy(args) -> int:
     config = dataclasses.replace(config, policy=dataclasses.replace(config.policy, **policy),
                                  **overrides)
     contract = ObservationContract.load(args.contract) if args.contract else None
+    lerobot = LeRobotMapping(action=args.action_feature, joint_positions=args.state_feature,
+                             image=args.image_feature, wrench=args.wrench_feature,
+                             resample=args.resample)
     train_policy(args.data, args.out, config, contract, vae_path=args.vae,
-                 cache_dir=args.cache, resume=args.resume, progress=not args.no_progress)
+                 cache_dir=args.cache, resume=args.resume, progress=not args.no_progress,
+                 lerobot=lerobot)
     return 0

@@ -13,6 +13,8 @@ frame. The feature (``action`` by default, or any numeric vector feature such as
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,23 @@ import numpy as np
 from .trajectory import DataError
 
 SUPPORTED = ('v2.0', 'v2.1', 'v3.0')
+NONE = 'none'  # a feature name that switches an input off
+
+
+@dataclass(frozen=True)
+class LeRobotMapping:
+    """Which dataset feature feeds which policy input (``rtr train policy``; see
+    ``rtr_training.dataset.lerobot``), and how vectors are resampled to the control rate.
+
+    ``image=None``: the dataset's only camera feature (none: no camera input);
+    ``joint_positions`` is used when the dataset has it; ``'none'`` switches an input off.
+    """
+
+    action: str = 'action'
+    joint_positions: str = 'observation.state'
+    image: str | None = None
+    wrench: str = NONE
+    resample: str = 'cubic'
 
 
 def is_lerobot(path: str | Path) -> bool:
@@ -57,7 +76,8 @@ def feature_names(info: dict, feature: str, dim: int) -> tuple[str, ...]:
     return tuple(f'{feature}_{i}' for i in range(dim))
 
 
-def _column(table, name: str, where: str) -> np.ndarray:
+def numeric_column(table, name: str, where: str) -> np.ndarray:
+    """Column ``name`` of a parquet table as (N,) or (N, D) float64."""
     import pyarrow as pa
 
     col = table.column(name).combine_chunks()
@@ -72,18 +92,8 @@ def _column(table, name: str, where: str) -> np.ndarray:
     return col.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def read_lerobot_actions(path: str | Path, feature: str | None = None
-                         ) -> tuple[float, dict[str, tuple[np.ndarray, np.ndarray]],
-                                    tuple[str, ...], str]:
-    """(fps, {episode: (timestamps (T,), values (T, D))}, column names, feature used)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise DataError(f'{path}: reading LeRobot datasets needs pyarrow ({exc}); install '
-                        f'it with pip install -e "rtr_training[lerobot]"') from exc
-    path = Path(path)
-    info = read_info(path)
-    feature = feature or 'action'
+def numeric_feature(info: dict, path: Path, feature: str) -> dict:
+    """The spec of ``feature``, which must be a numeric vector (clear error otherwise)."""
     spec = info['features'].get(feature)
     if not isinstance(spec, dict):
         numeric = [k for k, v in info['features'].items()
@@ -93,29 +103,76 @@ def read_lerobot_actions(path: str | Path, feature: str | None = None
     if spec.get('dtype') not in ('float32', 'float64', 'int32', 'int64'):
         raise DataError(f'{path}: feature {feature} has dtype {spec.get("dtype")!r}; expected '
                         f'a numeric vector')
+    return spec
+
+
+def read_columns(path: str | Path, columns: dict[str, Callable | None]
+                 ) -> dict[int, dict[str, np.ndarray]]:
+    """{episode index: {'timestamp': (T,), column: (T, ...)}} in frame order.
+
+    ``columns`` maps each feature to read to a converter ``(table, name, where) -> (N, ...)
+    array`` (``None``: :func:`numeric_column`). Files are read and converted one at a time,
+    so a converter that shrinks its column (decoding and resizing images) bounds the memory.
+    """
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise DataError(f'{path}: reading LeRobot datasets needs pyarrow ({exc}); install '
+                        f'it with pip install -e "rtr_training[lerobot]"') from exc
+    path = Path(path)
     files = sorted((path / 'data').rglob('*.parquet'))
     if not files:
         raise DataError(f'{path}/data: no parquet files')
-    parts = {'episode_index': [], 'frame_index': [], 'timestamp': [], feature: []}
+    names = ['episode_index', 'frame_index', 'timestamp', *columns]
+    parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
     for file in files:
-        where = str(file.relative_to(path))
+        where = f'{path}/{file.relative_to(path)}'
         try:
-            table = pq.read_table(file, columns=list(parts))
+            table = pq.read_table(file, columns=names)
         except Exception as exc:  # missing column, corrupt file
-            raise DataError(f'{path}/{where}: cannot read columns {list(parts)}: {exc}') from exc
-        for name in parts:
-            parts[name].append(_column(table, name, f'{path}/{where}'))
-    episode = np.concatenate(parts['episode_index']).astype(np.int64)
-    frame = np.concatenate(parts['frame_index']).astype(np.int64)
-    stamps = np.concatenate(parts['timestamp'])
-    values = np.concatenate([v.reshape(len(v), -1) for v in parts[feature]])
-    if not np.all(np.isfinite(values)):
-        raise DataError(f'{path}: feature {feature} contains NaN or inf')
-    order = np.lexsort((frame, episode))
-    episode, stamps, values = episode[order], stamps[order], values[order]
+            raise DataError(f'{where}: cannot read columns {names}: {exc}') from exc
+        for name in names:
+            convert = columns.get(name) or numeric_column
+            parts[name].append(convert(table, name, where))
+    arrays = {n: np.concatenate(v) for n, v in parts.items()}
+    episode = arrays.pop('episode_index').astype(np.int64)
+    order = np.lexsort((arrays.pop('frame_index').astype(np.int64), episode))
+    episode = episode[order]
     out = {}
     for e in np.unique(episode):
-        rows = episode == e
-        out[f'episode_{int(e):06d}'] = (stamps[rows], values[rows])
-    names = feature_names(info, feature, values.shape[1])
-    return float(info['fps']), out, names, feature
+        rows = order[episode == e]
+        out[int(e)] = {n: a[rows] for n, a in arrays.items()}
+    return out
+
+
+def frame_times(stamps: np.ndarray, fps: float) -> np.ndarray:
+    """An episode's frame times from 0: its timestamps, or ``frame / fps`` where they are on
+    that grid (LeRobot stores float32 stamps) or not increasing."""
+    frames = np.arange(stamps.size) / fps
+    t = stamps - stamps[0]
+    if np.any(np.diff(t) <= 0) or np.max(np.abs(t - frames)) < 1e-3 / fps:
+        return frames
+    return t
+
+
+def read_lerobot_actions(path: str | Path, feature: str | None = None
+                         ) -> tuple[float, dict[str, tuple[np.ndarray, np.ndarray]],
+                                    tuple[str, ...], str]:
+    """(fps, {episode: (timestamps (T,), values (T, D))}, column names, feature used)."""
+    path = Path(path)
+    info = read_info(path)
+    feature = feature or 'action'
+    numeric_feature(info, path, feature)
+    episodes = read_columns(path, {feature: None})
+    out = {}
+    for e, arrays in episodes.items():
+        values = arrays[feature].reshape(len(arrays[feature]), -1)
+        if not np.all(np.isfinite(values)):
+            raise DataError(f'{path}: feature {feature} contains NaN or inf (episode {e})')
+        out[episode_key(e)] = (arrays['timestamp'], values)
+    dim = next(iter(out.values()))[1].shape[1]
+    return float(info['fps']), out, feature_names(info, feature, dim), feature
+
+
+def episode_key(index: int) -> str:
+    return f'episode_{index:06d}'

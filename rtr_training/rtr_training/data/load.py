@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .bag import read_bag_actions
-from .lerobot import is_lerobot, read_lerobot_actions
+from .lerobot import frame_times, is_lerobot, read_lerobot_actions
 from .npz import read_npz_actions
 from .resample import resample
 from .trajectory import DataError, Trajectory
@@ -65,10 +65,7 @@ def load_trajectories(paths: Iterable[str | Path], dt: float = 1.0 / 60.0,
                 x = x[:, columns]
                 if t.size < 2:
                     raise DataError(f'{path}: {key}: needs at least 2 frames')
-                frames = np.arange(t.size) / fps
-                if np.any(np.diff(t) <= 0) or np.max(np.abs(t - t[0] - frames)) < 1e-3 / fps:
-                    t = frames  # on the frame grid (float32 stamps) or not increasing
-                out.append(Trajectory(resample(t - t[0], x, dt, method), dt, names,
+                out.append(Trajectory(resample(frame_times(t, fps), x, dt, method), dt, names,
                                       f'{path}:{used}:{key}'))
         elif path.is_dir():
             times, actions, names, used = read_bag_actions(path, topic, joints)

@@ -15,9 +15,11 @@ import numpy as np
 from rtr_core.policy import Observation, ObservationContract
 
 from ..data import DataError
+from ..data.lerobot import is_lerobot
 from .bags import find_bags
 from .cache import load_episode
 from .episode import Episode
+from .lerobot import LeRobotMapping, load_lerobot, resolve
 
 
 class PolicyDataset:
@@ -62,6 +64,28 @@ class PolicyDataset:
                   horizon: int, cache_dir: str | Path | None = None) -> PolicyDataset:
         bags = find_bags(paths)
         return cls([load_episode(b, contract, cache_dir) for b in bags], horizon, contract)
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str | Path], contract: ObservationContract | None,
+                   horizon: int, cache_dir: str | Path | None = None,
+                   lerobot: LeRobotMapping | None = None) -> PolicyDataset:
+        """Episodes of rosbag2 folders (or folders of them) and LeRobot dataset folders
+        (``meta/info.json``; see :mod:`.lerobot`). ``contract=None``: the default contract,
+        or, with LeRobot datasets, one input per feature the first dataset maps."""
+        paths = [Path(p) for p in paths]
+        datasets = [p for p in paths if is_lerobot(p)]
+        mapping = lerobot or LeRobotMapping()
+        if contract is None:
+            contract = (resolve(datasets[0], None, mapping)[0] if datasets
+                        else ObservationContract())
+        episodes: list[Episode] = []
+        for p in paths:
+            if p in datasets:
+                _, features = resolve(p, contract, mapping)
+                episodes += load_lerobot(p, contract, features, mapping.resample, cache_dir)
+            else:
+                episodes += [load_episode(b, contract, cache_dir) for b in find_bags([p])]
+        return cls(episodes, horizon, contract)
 
     def __len__(self) -> int:
         return int(self.tick_rows.size)

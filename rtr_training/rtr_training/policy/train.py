@@ -1,4 +1,5 @@
-"""The policy training loop: bags -> normalisers -> DDPM noise-prediction training with EMA.
+"""The policy training loop: bags or LeRobot datasets -> normalisers -> DDPM
+noise-prediction training with EMA.
 
 Writes three files beside ``out``: the deployable policy checkpoint (EMA weights; see
 ``rtr_core.policy.checkpoint``), the training state for ``--resume`` (``<out>.state.pt``) and
@@ -29,7 +30,7 @@ from ..checkpoint import (
     state_path,
 )
 from ..data import DataError, split_by_trajectory
-from ..dataset import PolicyDataset
+from ..dataset import LeRobotMapping, PolicyDataset
 from ..loss_curve import plot_loss_curves
 from ..progress import progress_bar, shuffled_batches
 from ..schedule import CosineSchedule
@@ -85,11 +86,13 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
                  contract: ObservationContract | None = None,
                  vae_path: str | Path | None = None, cache_dir: str | Path | None = None,
                  resume: bool = False, progress: bool = True,
-                 log: Callable[[str], None] = print) -> Policy:
-    """Train ``config.policy`` on the bags in ``data`` and write ``out``; returns the policy
-    with its EMA weights."""
+                 log: Callable[[str], None] = print,
+                 lerobot: LeRobotMapping | None = None) -> Policy:
+    """Train ``config.policy`` on the bags and LeRobot datasets in ``data`` and write ``out``;
+    returns the policy with its EMA weights. ``contract=None``: the default contract, or for
+    LeRobot datasets one input per feature ``lerobot`` maps (see
+    :meth:`PolicyDataset.from_paths`)."""
     config = config or TrainPolicyConfig()
-    contract = contract or ObservationContract()
     out = Path(out)
     ctx = distributed.init()
     if config.threads:
@@ -103,7 +106,8 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
         config = dataclasses.replace(
             config, policy=dataclasses.replace(config.policy, horizon=vae.horizon))
     t0 = time.perf_counter()
-    dataset = PolicyDataset.from_bags(data, contract, config.policy.horizon, cache_dir)
+    dataset = PolicyDataset.from_paths(data, contract, config.policy.horizon, cache_dir,
+                                       lerobot)
     contract = dataset.contract
     train_idx, val_idx = _split(dataset, config.val_fraction, config.seed)
     native = _native_targets(config, contract, vae, dataset.windows()).astype(np.float32)
@@ -173,7 +177,7 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
                           'validation (EMA)': (h['val_step'], h['val'])},
                          title=f'{config.policy.name}: {out.name}', ylabel='noise MSE')
 
-    start = time.perf_counter()
+    start, first_step = time.perf_counter(), state.step
     while state.step < config.steps:
         idx = train_idx[next(batches)]
         schedule.apply(optimizer, state.step)
@@ -198,8 +202,10 @@ def train_policy(data: Sequence[str | Path], out: str | Path,
     ctx.close()
     if ctx.is_main:
         val = state.history['val'][-1] if state.history['val'] else float('nan')
-        log(f'{config.policy.name}: {state.step} steps in {time.perf_counter() - start:.0f} s, '
-            f'validation loss {val:.4f}; wrote {out}, {loss_curve_path(out).name}')
+        seconds = time.perf_counter() - start
+        log(f'{config.policy.name}: {state.step} steps in {seconds:.1f} s '
+            f'({(state.step - first_step) / max(seconds, 1e-9):.2f} steps/s), validation loss '
+            f'{val:.4f}; wrote {out}, {loss_curve_path(out).name}')
     deploy.load_weights({k: v.cpu() for k, v in ema.model.state_dict().items()})
     deploy.training = {'step': state.step, 'history': state.history}
     return deploy
