@@ -48,6 +48,10 @@ class BoundaryConfig:
     # any strategy: anchor its plans to the executed trajectory at the hand-over over
     # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
     anchor: bool = False
+    # any strategy: before merging, shift the new chunk in time by up to this many ticks so
+    # that its path passes the last executed command (boundary/retime.py): the along-path
+    # part of the hand-over residual becomes a time shift instead of a speed surge; 0: off
+    retime_ticks: float = 0.0
 
     def __post_init__(self) -> None:
         for name, least in (('crossfade_ticks', 0), ('paper_reuse', 0), ('reuse_margin', 0),
@@ -56,6 +60,9 @@ class BoundaryConfig:
             if value < least:
                 raise ConfigError(f'executor boundary.{name}: expected an integer >= {least}, '
                                   f'got {value}')
+        if not (math.isfinite(self.retime_ticks) and self.retime_ticks >= 0):
+            raise ConfigError(f'executor boundary.retime_ticks: expected a finite number >= 0 '
+                              f'(ticks), got {self.retime_ticks}')
         if not (math.isfinite(self.project_tolerance) and self.project_tolerance >= 0):
             raise ConfigError(f'executor boundary.project_tolerance: expected a finite number '
                               f'>= 0 (rad), got {self.project_tolerance}')
