@@ -33,24 +33,30 @@ def tip_speeds(out, first, last):
     return np.linalg.norm(np.diff(pos, axis=0), axis=1) / T
 
 
-@pytest.mark.parametrize('lag', [6.0, -4.5])
-def test_retime_keeps_the_chunk_speed_where_the_anchor_surges(lag):
-    # chunk 2 (observation at tick 10, arriving 0.2 s later) is `lag` ticks behind (ahead
-    # when negative) of the executed plan along the same circle
+def swing_after_handover(lag, **boundary):
+    """Largest relative speed error over the 25 ticks after chunk 2 takes over: chunk 2
+    (observation at tick 10, arriving 0.2 s later) is ``lag`` ticks behind the executed plan
+    along the same circle (ahead when negative)."""
     deliveries = [(0.0, circle_chunk(0.0, 0.0, 1)),
                   (10 * T + 0.2, circle_chunk(10 * T, lag, 2))]
-    swing = {}
-    for retime_ticks in (0.0, 12.0):
-        config = dataclasses.replace(UNLIMITED, boundary=BoundaryConfig(
-            retime_ticks=retime_ticks))
-        out = execute('anchor', deliveries, 56, config)
-        splice = next(k for k, r in out.items() if r.spliced and r.chunk_id == 2)
-        v = tip_speeds(out, splice - 3, splice + 25)
-        swing[retime_ticks] = float(np.max(np.abs(v - SPEED)) / SPEED)
-    # the anchor spreads a 0.05-0.06 rad residual over its 20 ticks: the arm surges or
-    # holds back by ~a third of its speed; re-timed, it keeps the speed to a few per cent
-    assert swing[0.0] > 0.2, swing
-    assert swing[12.0] < 0.03, swing
+    config = dataclasses.replace(UNLIMITED, boundary=BoundaryConfig(**boundary))
+    out = execute('anchor', deliveries, 56, config)
+    splice = next(k for k, r in out.items() if r.spliced and r.chunk_id == 2)
+    v = tip_speeds(out, splice - 3, splice + 25)
+    return float(np.max(np.abs(v - SPEED)) / SPEED)
+
+
+def test_retime_keeps_the_chunk_speed_where_the_anchor_surges():
+    # the anchor spreads the 0.06 rad residual of a chunk 6 ticks behind over its 20 ticks:
+    # the arm holds back by about half its speed; advanced by 6 ticks, the chunk is followed
+    # at its own speed
+    assert swing_after_handover(6.0) > 0.3
+    assert swing_after_handover(6.0, retime_ticks=12) < 0.03
+    # a chunk ahead of the arm is delayed only with retime_behind (else the anchor catches up)
+    assert swing_after_handover(-4.5, retime_ticks=12) > 0.3
+    assert swing_after_handover(-4.5, retime_ticks=12, retime_behind=True) < 0.03
+    # beyond retime_ticks there is nothing to slide along: the anchor does it all, as before
+    assert swing_after_handover(6.0, retime_ticks=4) == pytest.approx(swing_after_handover(6.0))
 
 
 def test_time_shift_finds_the_point_along_the_path():
@@ -63,8 +69,12 @@ def test_time_shift_finds_the_point_along_the_path():
     assert tau == pytest.approx(3.4, abs=1e-6)
     np.testing.assert_allclose(shifted.at(110), position, atol=1e-4)
     assert (shifted.first_tick, shifted.last_tick) == (plan.first_tick, plan.last_tick)
-    # never more than max_shift; a plan that stands still is not shifted
-    assert time_shift(plan, 110, plan.at(130), 5) == 5
+    # the arm behind the plan: a delay only with behind=True
+    assert time_shift(plan, 110, plan.at(107), 12) == 0.0
+    assert time_shift(plan, 110, plan.at(107), 12, behind=True) == pytest.approx(-3, abs=1e-6)
+    # none when the closest point is at the edge of the search (not on this stretch of the
+    # path); a plan that stands still is not shifted
+    assert time_shift(plan, 110, plan.at(130), 5) == 0.0
     still = Plan(0, np.zeros((48, len(J))))
     assert retime(still, 10, np.ones(len(J)), 12)[1] == 0.0
 

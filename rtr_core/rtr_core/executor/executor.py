@@ -179,7 +179,8 @@ class ChunkExecutor:
                 epoch = self._epoch
             shift = self.config.boundary.retime_ticks
             if shift > 0 and rows.shape[0] and first + rows.shape[0] == splice:
-                new, _ = retime(new, splice - 1, rows[-1], shift)
+                new, _ = retime(new, splice - 1, rows[-1], shift,
+                                self.config.boundary.retime_behind)
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
             t0 = time.perf_counter()
             try:
