@@ -33,14 +33,14 @@ def tip_speeds(out, first, last):
     return np.linalg.norm(np.diff(pos, axis=0), axis=1) / T
 
 
-def swing_after_handover(lag, **boundary):
+def swing_after_handover(lag, strategy='anchor', **boundary):
     """Largest relative speed error over the 25 ticks after chunk 2 takes over: chunk 2
     (observation at tick 10, arriving 0.2 s later) is ``lag`` ticks behind the executed plan
     along the same circle (ahead when negative)."""
     deliveries = [(0.0, circle_chunk(0.0, 0.0, 1)),
                   (10 * T + 0.2, circle_chunk(10 * T, lag, 2))]
     config = dataclasses.replace(UNLIMITED, boundary=BoundaryConfig(**boundary))
-    out = execute('anchor', deliveries, 56, config)
+    out = execute(strategy, deliveries, 56, config)
     splice = next(k for k, r in out.items() if r.spliced and r.chunk_id == 2)
     v = tip_speeds(out, splice - 3, splice + 25)
     return float(np.max(np.abs(v - SPEED)) / SPEED)
@@ -57,6 +57,10 @@ def test_retime_keeps_the_chunk_speed_where_the_anchor_surges():
     assert swing_after_handover(-4.5, retime_ticks=12, retime_behind=True) < 0.03
     # beyond retime_ticks there is nothing to slide along: the anchor does it all, as before
     assert swing_after_handover(6.0, retime_ticks=4) == pytest.approx(swing_after_handover(6.0))
+    # re-timing belongs to the anchor: a strategy that does not anchor splices the chunk as is
+    assert swing_after_handover(6.0, 'naive', retime_ticks=12) == \
+        pytest.approx(swing_after_handover(6.0, 'naive'))
+    assert swing_after_handover(6.0, 'naive', retime_ticks=12, anchor=True) < 0.03
 
 
 def test_time_shift_finds_the_point_along_the_path():

@@ -48,12 +48,12 @@ class BoundaryConfig:
     # any strategy: anchor its plans to the executed trajectory at the hand-over over
     # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
     anchor: bool = False
-    # any strategy: before merging, advance a new chunk that is behind the arm along its path
-    # by up to this many ticks, so that it passes the last executed command
-    # (boundary/retime.py): that part of the hand-over residual becomes a time shift instead
-    # of a speed swing; 0: off. ``retime_behind`` also delays a chunk that is ahead of the arm
-    # (more of the swing removed, but the arm fell 0.5-0.9 s behind the expert's pace in the
-    # demo; docs/regimes.md)
+    # with the anchor (rtr, anchor, or ``anchor``): before merging, advance a new chunk that
+    # is behind the arm along its path by up to this many ticks, so that it passes the last
+    # executed command (boundary/retime.py): that part of the hand-over residual becomes a
+    # time shift instead of a speed swing; 0: off. ``retime_behind`` also delays a chunk
+    # that is ahead of the arm (more of the swing removed, but the arm fell 0.5-0.9 s behind
+    # the expert's pace in the demo; docs/regimes.md)
     retime_ticks: float = 0.0
     retime_behind: bool = False
 

@@ -178,7 +178,8 @@ class ChunkExecutor:
                 rows = self._until_splice(rows, first, splice)
                 epoch = self._epoch
             shift = self.config.boundary.retime_ticks
-            if shift > 0 and rows.shape[0] and first + rows.shape[0] == splice:
+            if shift > 0 and (self.strategy.anchors or self.config.boundary.anchor) and \
+                    rows.shape[0] and first + rows.shape[0] == splice:
                 new, _ = retime(new, splice - 1, rows[-1], shift,
                                 self.config.boundary.retime_behind)
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
