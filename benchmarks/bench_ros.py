@@ -1,14 +1,15 @@
 """ROS 2 graph over DDS: N closed-loop write episodes of the simulated robot, the policy node and
-the chunk executor as three processes, and N with all three composed in one process
-(rtr_graph); collapses, windows/s at the robot, executor tick lateness, chunk latency.
+the chunk executor as three processes, and N with the policy node and the executor composed in
+one process (rtr_graph) beside the robot's process; collapses, windows/s at the robot,
+executor tick lateness, chunk latency.
 
-Each run is rtr_bringup.ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
+Each run is rtr_ros.graph_run.run_episode (what test/test_ros_graph.py asserts on):
 the committed demo checkpoints in the `rtr` configuration, held-out episode 0 scored 3 s after
 its 7 s of writing. A run COLLAPSED when fewer than 30 windows/s reached the robot or no chunk
 was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /diagnostics);
 chunk latency is the time from each chunk's observation stamp to its arrival at an observer
 node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
-spends on 500 Hz JointState, with a callback per message vs rtr_core.ros.LatestMessage taken
+spends on 500 Hz JointState, with a callback per message vs rtr_ros.latest.LatestMessage taken
 at 60 Hz.
 
     .venv/bin/python benchmarks/bench_ros.py --runs 20
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def spec(out: Path, composed: bool):
     from rtr_bringup.demo.config import DemoConfig
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     data = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml').data
     demo = ROOT / 'checkpoints' / 'demo'
@@ -43,7 +44,7 @@ def spec(out: Path, composed: bool):
 
 
 def one_run(out: Path, composed: bool) -> dict:
-    from rtr_bringup.ros.graph_run import run_episode
+    from rtr_ros.graph_run import run_episode
 
     r = run_episode(spec(out, composed), out, timeout=180.0, log=lambda _: None)
     executor = r.diagnostics.get('rtr_chunk_executor', {})
@@ -57,6 +58,7 @@ def one_run(out: Path, composed: bool) -> dict:
             'late_max': float(executor.get('tick_lateness_max_ms', 'nan')),
             'latency': r.chunk_latency, 'compute_p50': float(policy.get('compute_p50_ms', 'nan')),
             'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
+            'lag_dropped': float(r.robot.get('lag_dropped_s', 0.0)),
             'success': r.robot['success'], 'exit_ok': all(c == 0 for c in r.exit_codes.values()),
             'aborted': bool(r.aborted), 'collapsed': windows < 30 or accepted == 0}
 
@@ -72,8 +74,8 @@ def table(name: str, runs: list[dict]) -> str:
             f'{med("late_p50"):.2f} / {med("late_p99"):.1f} / '
             f'{max(r["late_max"] for r in runs):.1f} | {p50:.0f} / {p95:.0f} | '
             f'{med("compute_p50"):.0f} | {sum(r["rejected_after_first"] for r in runs)} | '
-            f'{med("deviation_mm"):.1f} | {sum(not r["exit_ok"] for r in runs)} / '
-            f'{sum(r["aborted"] for r in runs)} |')
+            f'{med("deviation_mm"):.1f} | {max(r["lag_dropped"] for r in runs):.2f} | '
+            f'{sum(not r["exit_ok"] for r in runs)} / {sum(r["aborted"] for r in runs)} |')
 
 
 PUBLISHER = """
@@ -111,7 +113,7 @@ def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
     from rclpy.executors import SingleThreadedExecutor
 
     from rtr_core.msgs import MessageTypes, joint_state_from_msg
-    from rtr_core.ros import LatestMessage
+    from rtr_ros.latest import LatestMessage
 
     publisher = subprocess.Popen([sys.executable, '-c', PUBLISHER, str(seconds + 4)])
     rclpy.init()
@@ -182,25 +184,24 @@ def main(argv=None) -> int:
     for mode, (cpu, handled) in joint_state_load().items():
         print(f'| {mode} | {cpu * 100:.1f} | {handled} |')
     print()
-    rows = []
     if args.runs < 1:
         return 0
+    names = {False: '3 processes', True: 'composed (rtr_graph + robot process)'}
+    runs = {False: [], True: []}
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
-        for composed in (False, True):
-            name = 'composed (rtr_graph, 1 process)' if composed else '3 processes'
-            runs = []
-            for i in range(args.runs):
-                runs.append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))
-                print(f'{name} run {i}: {runs[-1]["windows_per_s"]:.1f} windows/s',
-                      file=sys.stderr, flush=True)
-            rows.append(table(name, runs))
+        for i in range(args.runs):  # the layouts alternate: a load change hits both alike
+            for composed in (False, True):
+                runs[composed].append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))
+                print(f'{names[composed]} run {i}: {runs[composed][-1]["windows_per_s"]:.1f} '
+                      'windows/s', file=sys.stderr, flush=True)
+    rows = [table(names[c], runs[c]) for c in (False, True)]
     load = os.getloadavg()
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
     print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
           'lateness p50 / p99 / max ms | chunk latency p50 / p95 ms | policy compute p50 ms | '
-          'chunks rejected after the first | task deviation mm (median) | non-zero exits / '
-          'aborts |')
-    print('|---|---|---|---|---|---|---|---|---|---|')
+          'chunks rejected after the first | task deviation mm (median) | robot lag dropped s '
+          '(max) | non-zero exits / aborts |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for row in rows:
         print(row)
     return 0

@@ -35,6 +35,6 @@ setup(
     python_requires='>=3.10',
     entry_points={'console_scripts': [
         'rtr = rtr_bringup.cli.main:main',
-        'rtr_graph = rtr_bringup.ros.graph:main',
+        'rtr_graph = rtr_bringup.graph:main',
     ]},
 )

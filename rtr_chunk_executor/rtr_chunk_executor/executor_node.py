@@ -13,9 +13,9 @@ joint state; deactivate and shutdown decelerate to a stop and hold.
 
 Threads: the 60 Hz loop is its own thread, so no executor can delay it but through the GIL.
 Joint states (often 500 Hz) never wake the executor: the loop takes the newest one when it
-needs it (rtr_core.ros.LatestMessage). Chunks are refined in their own callback group, apart
+needs it (rtr_ros.latest.LatestMessage). Chunks are refined in their own callback group, apart
 from the lifecycle services and the diagnostics timer. ``main`` runs the node alone;
-rtr_bringup's ``rtr_graph`` runs it beside the others in one process (rtr_core.ros.run_nodes).
+rtr_bringup's ``rtr_graph`` runs it beside the others in one process (rtr_ros.spin.run_nodes).
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from rtr_core.msgs import (
     window_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
-from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
+from rtr_ros.latest import LatestMessage
+from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, REQUIRED_PARAMETERS, ExecutorNodeConfig, build_executor
 
@@ -60,6 +62,7 @@ class ChunkExecutorNode(LifecycleNode):
         self._core = None
         self._loop: PeriodicLoop | None = None
         self._joint_states: LatestMessage | None = None
+        self._configured = ConfiguredEntities(self)
         self._chunk_group = MutuallyExclusiveCallbackGroup()
         self._diag_group = MutuallyExclusiveCallbackGroup()
 
@@ -79,22 +82,22 @@ class ChunkExecutorNode(LifecycleNode):
         except RtrError as exc:
             self.get_logger().error(str(exc))
             return FAILURE
-        cfg, t = self.config, self._types
+        cfg, t, own = self.config, self._types, self._configured.add
         command = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         if cfg.output_mode == 'jtc':
-            self._command_pub = self.create_lifecycle_publisher(
-                t.JointTrajectory, cfg.topics.joint_trajectory, command)
+            self._command_pub = own(self.create_lifecycle_publisher(
+                t.JointTrajectory, cfg.topics.joint_trajectory, command))
         else:
-            self._command_pub = self.create_lifecycle_publisher(
-                t.Float64MultiArray, cfg.topics.forward_commands, command)
-        self._state_pub = self.create_lifecycle_publisher(
-            t.ExecutorState, cfg.topics.executor_state, 10)
-        self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
-        self._chunk_sub = self.create_subscription(
+            self._command_pub = own(self.create_lifecycle_publisher(
+                t.Float64MultiArray, cfg.topics.forward_commands, command))
+        self._state_pub = own(self.create_lifecycle_publisher(
+            t.ExecutorState, cfg.topics.executor_state, 10))
+        self._diag_pub = own(self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10))
+        own(self.create_subscription(
             t.ActionChunk, cfg.topics.action_chunk, self._on_chunk,
             QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE),
-            callback_group=self._chunk_group)
-        self._joint_states = LatestMessage(self, t.JointState, cfg.topics.joint_states)
+            callback_group=self._chunk_group))
+        self._joint_states = own(LatestMessage(self, t.JointState, cfg.topics.joint_states))
         if cfg.executor.strategy == 'rtr' and not cfg.vae_checkpoint:
             self.get_logger().warn('strategy rtr without vae_checkpoint: hand-overs are '
                                    'anchored but not refined through the VAE')
@@ -133,16 +136,8 @@ class ChunkExecutorNode(LifecycleNode):
         return SUCCESS
 
     def _destroy_entities(self) -> None:
-        for pub in ('_command_pub', '_state_pub', '_diag_pub'):
-            if hasattr(self, pub):
-                self.destroy_lifecycle_publisher(getattr(self, pub))
-                delattr(self, pub)
-        if hasattr(self, '_chunk_sub'):
-            self.destroy_subscription(self._chunk_sub)
-            del self._chunk_sub
-        if self._joint_states is not None:
-            self._joint_states.destroy(self)
-            self._joint_states = None
+        self._configured.destroy()
+        self._joint_states = None
         self._core = None
 
     def _stop_and_hold(self) -> None:

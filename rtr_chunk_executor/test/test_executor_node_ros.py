@@ -183,6 +183,11 @@ def test_the_node_refuses_to_configure_on_a_typo_or_without_the_arm_limits(ros_s
     assert bare.trigger_configure() == TransitionCallbackReturn.FAILURE
     good = ros_spin(ChunkExecutorNode(parameter_overrides=bringup_parameters(
         **{'executor.strategy': 'naive'})))
+    unconfigured = set(good.publishers), set(good.subscriptions)
     assert good.trigger_configure() == TransitionCallbackReturn.SUCCESS
     assert good.config.executor.safety.max_velocity == tuple(
         dict((p.name, p.value) for p in bringup_parameters())['executor.safety.max_velocity'])
+    assert len(list(good.publishers)) == len(unconfigured[0]) + 3  # command, state, diagnostics
+    assert good.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    assert (set(good.publishers), set(good.subscriptions)) == unconfigured, \
+        'cleanup destroys what configure created'

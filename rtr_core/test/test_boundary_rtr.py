@@ -21,6 +21,9 @@ MIX = np.random.default_rng(0).normal(0.0, 1.0, (2, len(J)))
 UNLIMITED = ExecutorConfig.from_dict({'safety': {
     'position_lower': -100.0, 'position_upper': 100.0, 'max_step': 10.0,
     'max_velocity': 1e4, 'max_acceleration': 1e8, 'max_jerk': 1e12}})
+# rtr in its residual form only: a chunk is never projected through the VAE
+RESIDUAL_ONLY = dataclasses.replace(UNLIMITED, boundary=dataclasses.replace(
+    UNLIMITED.boundary, project_above=0.0))
 
 
 def joint_motion(shape, demo, size=0.6):
@@ -50,6 +53,16 @@ def stream_for(delay_range, seed, shape='GShape', error=0.02):
     t, q = joint_motion(shape, seed % 7)
     cfg = StreamConfig(latency=delay_range, error=error, seed=seed)
     return RecordedStream(predicted_stream(t, q, J, cfg), J, t, q)
+
+
+def with_jitter(stream, sigma=0.004, seed=0):
+    """``stream`` with N(0, sigma) rad of noise on every planned tick of every chunk, as the
+    direct 60 Hz policy's chunks have (off the VAE's manifold)."""
+    rng = np.random.default_rng(seed)
+    return dataclasses.replace(stream, chunks=[
+        dataclasses.replace(c, chunk=dataclasses.replace(
+            c.chunk, positions=c.chunk.positions + rng.normal(0, sigma, c.chunk.positions.shape)))
+        for c in stream.chunks])
 
 
 def seam_velocity_jumps(positions, seams):
@@ -182,35 +195,24 @@ def test_rtr_projects_jittery_chunks_through_the_vae(vae):
     """Chunks with per-tick jitter (as the direct 60 Hz policy's) are off the VAE's manifold:
     rtr projects them, which the anchor (and rtr's residual form, whose two passes cancel the
     VAE's smoothing) cannot; smooth chunks keep the residual form."""
-    import dataclasses
-
     from rtr_core.metrics import jerk_stats
 
     clean = stream_for((0.1, 0.3), 5)
-    rng = np.random.default_rng(0)
-    jittery = dataclasses.replace(clean, chunks=[
-        dataclasses.replace(c, chunk=dataclasses.replace(
-            c.chunk, positions=c.chunk.positions + rng.normal(0, 0.004, c.chunk.positions.shape)))
-        for c in clean.chunks])
-    residual_only = dataclasses.replace(UNLIMITED, boundary=dataclasses.replace(
-        UNLIMITED.boundary, project_above=0.0))
+    jittery = with_jitter(clean)
     rough = {name: jerk_stats(replay(jittery, name, UNLIMITED, vae).positions, 1 / 60)['mean']
              for name in ('anchor', 'rtr')}
-    rough['residual'] = jerk_stats(replay(jittery, 'rtr', residual_only, vae).positions,
+    rough['residual'] = jerk_stats(replay(jittery, 'rtr', RESIDUAL_ONLY, vae).positions,
                                    1 / 60)['mean']
     assert rough['rtr'] < 0.1 * rough['anchor'], rough
     assert rough['residual'] > 0.5 * rough['anchor'], rough
     smooth = replay(clean, 'rtr', UNLIMITED, vae).positions
-    assert np.allclose(smooth, replay(clean, 'rtr', residual_only, vae).positions)
+    assert np.allclose(smooth, replay(clean, 'rtr', RESIDUAL_ONLY, vae).positions)
 
 
 def test_rtr_never_projects_through_a_vae_that_does_not_represent_the_chunks():
     """A VAE that cannot reconstruct the chunks (here: untrained) must not replace the
     policy's motion by its own: rtr then keeps the residual form (the soak benchmark moved
     50-94 mrad off its reference when it projected through an untrained VAE, 5 mrad without)."""
-    import dataclasses
-
-    import torch
 
     from rtr_core.vae import ActionVAE, VAEConfig
     from rtr_core.vae.normaliser import MinMaxNormaliser
@@ -220,12 +222,6 @@ def test_rtr_never_projects_through_a_vae_that_does_not_represent_the_chunks():
     torch.manual_seed(0)
     untrained = ActionVAE(VAEConfig(horizon=48, action_dim=j, dt=1 / 60),
                           MinMaxNormaliser(-np.ones(j), np.ones(j)), clean.joint_names)
-    rng = np.random.default_rng(0)
-    jittery = dataclasses.replace(clean, chunks=[
-        dataclasses.replace(c, chunk=dataclasses.replace(
-            c.chunk, positions=c.chunk.positions + rng.normal(0, 0.004, c.chunk.positions.shape)))
-        for c in clean.chunks])
-    residual_only = dataclasses.replace(UNLIMITED, boundary=dataclasses.replace(
-        UNLIMITED.boundary, project_above=0.0))
+    jittery = with_jitter(clean)
     assert np.allclose(replay(jittery, 'rtr', UNLIMITED, untrained).positions,
-                       replay(jittery, 'rtr', residual_only, untrained).positions)
+                       replay(jittery, 'rtr', RESIDUAL_ONLY, untrained).positions)

@@ -93,24 +93,12 @@ def test_stale_image_stops_inference_with_a_reason_then_resumes():
     assert all(c.stamp - published[0].stamp < 1.0 for c in published)
 
 
-def _feed(executor, worker, inputs, seconds, clock=time.monotonic, on_tick=None):
-    """Tick the executor on the wall clock and feed the worker, as the nodes do."""
-    t0 = clock()
-    while clock() - t0 < seconds:
-        now = clock()
-        inputs.put_image(now, np.zeros((8, 8, 3), np.uint8))
-        result = executor.tick(now)
-        if result.position is not None:
-            inputs.put_joint_state(now, JOINTS, result.position)
-        worker.on_executor_state(executor.state())
-        if on_tick is not None:
-            on_tick(now - t0)
-        time.sleep(DT)
-
-
-def _worker(executor, predict=ramp_policy, deliver=None, **kwargs):
-    """A worker whose chunks reach ``executor`` 20 ms after publishing, unless ``deliver``
-    says no (a lost message)."""
+def _run_worker(executor, seconds, predict=ramp_policy, deliver=None, on_tick=None):
+    """A worker beside ``executor`` for ``seconds`` on the wall clock, as the nodes run them:
+    the executor ticks and the worker is fed images, joint states and executor states; its
+    chunks reach the executor 20 ms after publishing, unless ``deliver`` says no (a lost
+    message). ``on_tick(elapsed, worker, published)`` runs after every tick. Returns the stopped
+    worker and the chunks it published."""
     inputs = LatestInputs(JOINTS, ('image', 'joint_positions'))
     published = []
 
@@ -119,8 +107,24 @@ def _worker(executor, predict=ramp_policy, deliver=None, **kwargs):
         if deliver is None or deliver(chunk):
             threading.Timer(0.02, lambda: executor.receive(chunk, time.monotonic())).start()
 
-    worker = InferenceWorker(predict, inputs, publish, time.monotonic, **kwargs)
-    return worker, inputs, published
+    worker = InferenceWorker(predict, inputs, publish, time.monotonic)
+    executor.start(np.zeros(7), time.monotonic())
+    worker.start()
+    try:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            now = time.monotonic()
+            inputs.put_image(now, np.zeros((8, 8, 3), np.uint8))
+            result = executor.tick(now)
+            if result.position is not None:
+                inputs.put_joint_state(now, JOINTS, result.position)
+            worker.on_executor_state(executor.state())
+            if on_tick is not None:
+                on_tick(now - t0, worker, published)
+            time.sleep(DT)
+    finally:
+        worker.stop()
+    return worker, published
 
 
 def test_a_rejected_chunk_does_not_lock_inference_up():
@@ -137,13 +141,7 @@ def test_a_rejected_chunk_does_not_lock_inference_up():
                                        start_time=chunk.start_time - 2.0)
         return chunk
 
-    worker, inputs, published = _worker(executor, stale_first)
-    executor.start(np.zeros(7), time.monotonic())
-    worker.start()
-    try:
-        _feed(executor, worker, inputs, 1.2)
-    finally:
-        worker.stop()
+    worker, published = _run_worker(executor, 1.2, stale_first)
     state = executor.state()
     assert len(published) >= 3, 'inference went on after the rejection'
     assert state.chunks_accepted >= 2
@@ -155,13 +153,7 @@ def test_a_lost_chunk_does_not_lock_inference_up():
     """Issue 14.1: chunk 2 never reaches the executor (lost during discovery); the worker
     gives up waiting after a timeout derived from the measured round trip."""
     executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
-    worker, inputs, published = _worker(executor, deliver=lambda c: c.chunk_id != 2)
-    executor.start(np.zeros(7), time.monotonic())
-    worker.start()
-    try:
-        _feed(executor, worker, inputs, 2.0)
-    finally:
-        worker.stop()
+    worker, published = _run_worker(executor, 2.0, deliver=lambda c: c.chunk_id != 2)
     assert len(published) >= 4, [c.chunk_id for c in published]
     assert executor.state().chunks_accepted >= 3
     stats = worker.stats()
@@ -172,21 +164,15 @@ def test_executor_reset_does_not_lock_inference_up():
     """Issue 14.1: re-activating the executor resets its counters (last_received_chunk_id
     goes back to 0); the worker must not wait for them to catch up with its ids."""
     executor = ChunkExecutor(ExecutorConfig(strategy='naive'))
-    worker, inputs, published = _worker(executor)
-    executor.start(np.zeros(7), time.monotonic())
-    worker.start()
     before = []
 
-    def reactivate(elapsed):
+    def reactivate(elapsed, worker, published):
         if elapsed > 0.7 and not before:
             before.append(len(published))
             executor.reset()
             executor.start(np.zeros(7), time.monotonic())
 
-    try:
-        _feed(executor, worker, inputs, 1.6, on_tick=reactivate)
-    finally:
-        worker.stop()
+    _, published = _run_worker(executor, 1.6, on_tick=reactivate)
     assert before and before[0] >= 2
     assert len(published) >= before[0] + 2, 'inference went on after the reset'
     assert executor.state().chunks_accepted >= 1
@@ -206,18 +192,11 @@ def test_a_policy_that_raises_is_counted_reported_and_survived(caplog):
             raise MemoryError('CUDA out of memory') if len(calls) == 2 else KeyError('bug')
         return ramp_policy(observation, rtc)
 
-    worker, inputs, published = _worker(executor, flaky)
-    executor.start(np.zeros(7), time.monotonic())
-    worker.start()
-
-    def watch(elapsed):
+    def watch(elapsed, worker, published):
         levels.append(policy_diagnostics(worker.stats())[0])
 
     with caplog.at_level('ERROR', logger='rtr.inference'):
-        try:
-            _feed(executor, worker, inputs, 1.5, on_tick=watch)
-        finally:
-            worker.stop()
+        worker, published = _run_worker(executor, 1.5, flaky, on_tick=watch)
     stats = worker.stats()
     assert stats.failed == 2 and stats.failing == 0
     assert len(published) >= 3, 'inference went on after the failures'

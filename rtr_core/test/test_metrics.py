@@ -184,3 +184,14 @@ def test_speed_tracking_along_the_path_forgives_a_lag_not_a_swing():
     assert swung['path_rms'] > 0.3 * swung['reference_mean']
     with pytest.raises(ValueError, match='window'):
         speed_tracking(ref, ref, DT, window=-1)
+
+
+def test_no_ratio_against_a_robot_standing_still():
+    """Held still between seams (a starved executor holding), the in-chunk baseline is 0: a
+    ratio over it is no number (it printed 4e14 in a report), the absolute seam jerk is."""
+    p = np.zeros((120, 2))
+    p[60:] += 0.01  # one step while otherwise standing still
+    m = seam_jerk(p, np.array([60]), DT)
+    assert m['in_chunk_jerk_p50'] == 0.0 and m['jerk_mean'] > 0
+    assert np.isnan(m['jerk_ratio_mean'])
+    assert np.isnan(seam_gaps(p, np.array([60]))['gap_ratio_mean'])

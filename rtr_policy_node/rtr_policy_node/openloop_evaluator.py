@@ -17,7 +17,7 @@ from rtr_core.config import flatten, from_parameters
 from rtr_core.errors import RtrError
 from rtr_core.evaluation.open_loop_recorder import OpenLoopRecorder
 from rtr_core.msgs import MessageTypes, chunk_from_msg, executor_state_to_msg
-from rtr_core.ros import run_nodes
+from rtr_ros.spin import run_nodes
 
 from .config import EVALUATOR_NODE_NAME, OpenLoopEvaluatorConfig
 

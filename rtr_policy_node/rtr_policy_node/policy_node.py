@@ -14,7 +14,7 @@ holds).
 
 Threads: inference runs in the worker's thread with one torch thread by default. The camera,
 joint states and wrench (the latter two often at 500 Hz) never wake the executor: the worker
-takes the newest of each when it infers (rtr_core.ros.LatestMessage) and only then converts
+takes the newest of each when it infers (rtr_ros.latest.LatestMessage) and only then converts
 them, so an image costs nothing until a chunk is planned from it. Images are read by
 rtr_core.msgs.image_from_msg (rgb8, bgr8, rgba8, bgra8, mono8; cv_bridge's results bit for
 bit); cv_bridge, where installed, converts any other encoding.
@@ -41,7 +41,9 @@ from rtr_core.msgs import (
     seconds_from_time,
     wrench_from_msg,
 )
-from rtr_core.ros import LatestMessage, declare_config_parameters, logged_transitions, run_nodes
+from rtr_ros.latest import LatestMessage
+from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, PolicyNodeConfig, load_policy
 
@@ -79,7 +81,7 @@ class PolicyNode(LifecycleNode):
         self._types = MessageTypes.from_ros_packages()
         self._bridge = _cv_bridge()
         self._worker: InferenceWorker | None = None
-        self._subs = []
+        self._configured = ConfiguredEntities(self)
         self._readers: dict[str, LatestMessage] = {}
 
     def _now(self) -> float:
@@ -97,19 +99,20 @@ class PolicyNode(LifecycleNode):
             return FAILURE
         cfg, t, topics = self.config, self._types, self.setup.topics
         policy = self.setup.source
+        own = self._configured.add
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self._chunk_pub = self.create_lifecycle_publisher(t.ActionChunk,
-                                                          cfg.action_chunk_topic, reliable)
-        self._diag_pub = self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10)
+        self._chunk_pub = own(self.create_lifecycle_publisher(t.ActionChunk,
+                                                              cfg.action_chunk_topic, reliable))
+        self._diag_pub = own(self.create_lifecycle_publisher(DiagnosticArray, '/diagnostics', 10))
         kinds = {'image': (t.Image, self._image), 'joint_positions': (t.JointState,
                                                                       self._joint_state),
                  'wrench': (t.WrenchStamped, self._wrench)}
-        self._readers = {name: LatestMessage(self, kinds[name][0], topic)
+        self._readers = {name: own(LatestMessage(self, kinds[name][0], topic))
                          for name, topic in topics.items()}
         self._inputs = TakenInputs(policy.joint_names, self.setup.inputs, self._readers,
                                    {name: kinds[name][1] for name in topics})
-        self._subs.append(self.create_subscription(
-            t.ExecutorState, cfg.executor_state_topic, self._on_executor_state, reliable))
+        own(self.create_subscription(t.ExecutorState, cfg.executor_state_topic,
+                                     self._on_executor_state, reliable))
         self.get_logger().info(f'policy {policy.name} {policy.version}: inputs {topics}, '
                                f'trigger {cfg.trigger}, rtc {cfg.rtc}')
         return SUCCESS
@@ -146,16 +149,8 @@ class PolicyNode(LifecycleNode):
     def _destroy_entities(self) -> None:
         if hasattr(self, 'setup'):
             self.setup.source.close()
-        for sub in self._subs:
-            self.destroy_subscription(sub)
-        self._subs = []
-        for reader in self._readers.values():
-            reader.destroy(self)
+        self._configured.destroy()
         self._readers = {}
-        for pub in ('_chunk_pub', '_diag_pub'):
-            if hasattr(self, pub):
-                self.destroy_lifecycle_publisher(getattr(self, pub))
-                delattr(self, pub)
 
     # --- inputs: converted in the inference thread when it takes them ----------------------
 

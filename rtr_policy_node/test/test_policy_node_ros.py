@@ -31,39 +31,60 @@ JOINTS = tuple(f'joint_{i}' for i in range(1, 8))
 pytestmark = pytest.mark.ros
 
 
+class Peer:
+    """A node that plays the policy's inputs (camera, joint states, wrench) and an executor
+    state asking for a chunk, and collects the chunks the policy node publishes."""
+
+    def __init__(self, ros_spin, name):
+        self.node = node = ros_spin(rclpy.create_node(name))
+        self.types = t = MessageTypes.from_ros_packages()
+        self.chunks = []
+        node.create_subscription(t.ActionChunk, TOPICS.action_chunk,
+                                 lambda m: self.chunks.append(chunk_from_msg(m)), 10)
+        self._image = node.create_publisher(t.Image, TOPICS.camera_image, 10)
+        self._joints = node.create_publisher(t.JointState, TOPICS.joint_states, 10)
+        self._wrench = node.create_publisher(t.WrenchStamped, TOPICS.wrench, 10)
+        self._state = node.create_publisher(t.ExecutorState, TOPICS.executor_state, 10)
+
+    def play_until_a_chunk(self, image_at, timeout=20.0) -> list[float]:
+        """Inputs at 30 Hz, all stamped now (``image_at(now)`` the image message), until the
+        first chunk arrives or ``timeout`` s pass; returns the stamps sent."""
+        t, stamps = self.types, []
+        deadline = time.monotonic() + timeout
+        while not self.chunks and time.monotonic() < deadline:
+            now = self.node.get_clock().now().nanoseconds * 1e-9
+            stamps.append(now)
+            self._image.publish(image_at(now))
+            self._joints.publish(joint_state_to_msg(now, JOINTS, np.zeros(7), t))
+            self._wrench.publish(wrench_to_msg(now, np.zeros(6), t))
+            self._state.publish(executor_state_to_msg(ExecutorState(
+                now, 0, 1 / 60, JOINTS, np.zeros(7), np.zeros(7), 0, 0, 0, True, 'rtr'), t))
+            time.sleep(1 / 30)
+        return stamps
+
+
 def test_inputs_and_a_trigger_give_a_stamped_chunk(checkpoint, ros_spin):
     from rtr_policy_node.policy_node import PolicyNode
 
     node = ros_spin(PolicyNode(parameter_overrides=[Parameter('policy_checkpoint',
                                                               value=str(checkpoint))]))
-    peer = ros_spin(rclpy.create_node('rtr_policy_test_peer'))
-    types = MessageTypes.from_ros_packages()
-    chunks = []
-    peer.create_subscription(types.ActionChunk, TOPICS.action_chunk,
-                             lambda m: chunks.append(chunk_from_msg(m)), 10)
-    image = peer.create_publisher(types.Image, TOPICS.camera_image, 10)
-    joints = peer.create_publisher(types.JointState, TOPICS.joint_states, 10)
-    wrench = peer.create_publisher(types.WrenchStamped, TOPICS.wrench, 10)
-    state = peer.create_publisher(types.ExecutorState, TOPICS.executor_state, 10)
+    peer = Peer(ros_spin, 'rtr_policy_test_peer')
+    chunks = peer.chunks
     # a camera that sends bgr8: the node converts it (cv_bridge, or rtr_core's numpy
     # conversion where cv_bridge is missing) to the rgb the policy was trained on
     rgb = np.random.default_rng(0).integers(0, 256, (96, 96, 3), dtype=np.uint8)
+
+    def bgr(now):
+        msg = image_to_msg(now, np.ascontiguousarray(rgb[:, :, ::-1]), peer.types)
+        msg.encoding = 'bgr8'
+        return msg
+
     try:
         assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
-        # inputs at 30 Hz until the first chunk (its first inference may take seconds on a
-        # loaded 2-core machine; issue 13 measured 0.6-2.6 s with two torch threads)
-        deadline = time.monotonic() + 20
-        while not chunks and time.monotonic() < deadline:
-            now = peer.get_clock().now().nanoseconds * 1e-9
-            bgr = image_to_msg(now, np.ascontiguousarray(rgb[:, :, ::-1]), types)
-            bgr.encoding = 'bgr8'
-            image.publish(bgr)
-            joints.publish(joint_state_to_msg(now, JOINTS, np.zeros(7), types))
-            wrench.publish(wrench_to_msg(now, np.zeros(6), types))
-            state.publish(executor_state_to_msg(ExecutorState(
-                now, 0, 1 / 60, JOINTS, np.zeros(7), np.zeros(7), 0, 0, 0, True, 'rtr'), types))
-            time.sleep(1 / 30)
+        # until the first chunk (its first inference may take seconds on a loaded 2-core
+        # machine; issue 13 measured 0.6-2.6 s with two torch threads)
+        peer.play_until_a_chunk(bgr)
         assert chunks, f'no chunk published in 20 s: {node._worker.stats()}'
         assert chunks[0].chunk_id == 1 and chunks[0].joint_names == JOINTS
         assert chunks[0].start_time > chunks[0].stamp
@@ -104,31 +125,13 @@ def test_openpi_source_under_ros(checkpoint, ros_spin):
 
     with PolicyServer(RtrOpenpiPolicy(Policy.load(checkpoint))) as server:
         node = ros_spin(PolicyNode(parameter_overrides=params(server.port)))
-        peer = ros_spin(rclpy.create_node('rtr_policy_openpi_peer'))
-        types = MessageTypes.from_ros_packages()
-        chunks = []
-        peer.create_subscription(types.ActionChunk, TOPICS.action_chunk,
-                                 lambda m: chunks.append(chunk_from_msg(m)), 10)
-        image = peer.create_publisher(types.Image, TOPICS.camera_image, 10)
-        joints = peer.create_publisher(types.JointState, TOPICS.joint_states, 10)
-        wrench = peer.create_publisher(types.WrenchStamped, TOPICS.wrench, 10)
-        state = peer.create_publisher(types.ExecutorState, TOPICS.executor_state, 10)
+        peer = Peer(ros_spin, 'rtr_policy_openpi_peer')
+        chunks = peer.chunks
         rgb = np.random.default_rng(0).integers(0, 256, (96, 96, 3), dtype=np.uint8)
         try:
             assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
             assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
-            deadline = time.monotonic() + 20
-            stamps = []
-            while not chunks and time.monotonic() < deadline:
-                now = peer.get_clock().now().nanoseconds * 1e-9
-                image.publish(image_to_msg(now, rgb, types))
-                joints.publish(joint_state_to_msg(now, JOINTS, np.zeros(7), types))
-                stamps.append(now)
-                wrench.publish(wrench_to_msg(now, np.zeros(6), types))
-                state.publish(executor_state_to_msg(ExecutorState(
-                    now, 0, 1 / 60, JOINTS, np.zeros(7), np.zeros(7), 0, 0, 0, True, 'rtr'),
-                    types))
-                time.sleep(1 / 30)
+            stamps = peer.play_until_a_chunk(lambda now: image_to_msg(now, rgb, peer.types))
             assert chunks, f'no chunk published in 20 s: {node._worker.stats()}'
             assert chunks[0].joint_names == JOINTS and chunks[0].policy_name.startswith('openpi')
             assert any(abs(chunks[0].stamp - s) < 1e-6 for s in stamps)  # a joint state's time
@@ -145,9 +148,14 @@ def test_an_integer_is_accepted_for_a_float_parameter(checkpoint, ros_spin):
     node = ros_spin(PolicyNode(parameter_overrides=[
         Parameter('policy_checkpoint', value=str(checkpoint)), Parameter('stale_after', value=1),
         Parameter('diagnostics_period', value=2)]))
+    unconfigured = set(node.publishers), set(node.subscriptions)
     assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
     assert node.config.stale_after == 1.0 and isinstance(node.config.stale_after, float)
     assert node.config.diagnostics_period == 2.0
+    assert len(list(node.publishers)) == len(unconfigured[0]) + 2  # chunks, diagnostics
+    assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    assert (set(node.publishers), set(node.subscriptions)) == unconfigured, \
+        'cleanup destroys what configure created'
 
 
 def test_an_unexpected_error_in_configure_is_logged_with_its_traceback(checkpoint, ros_spin,

@@ -21,6 +21,13 @@ def add_parser(sub) -> None:
     parser.add_argument('--real-time', action='store_true',
                         help='run one configuration with real threads on the wall clock and '
                         'report tick lateness (instead of the comparison)')
+    parser.add_argument('--ros', action='store_true',
+                        help='run one configuration (real_time.run) over real ROS 2: the '
+                        'simulated robot, the executor and the policy node as three processes '
+                        'over DDS, side by side with the same episodes in process')
+    parser.add_argument('--episodes', type=int,
+                        help='held-out episodes for --real-time / --ros (default: the config\'s '
+                        'real_time.episodes)')
     parser.set_defaults(func=run)
 
 
@@ -33,6 +40,16 @@ def run(args) -> int:
     config = DemoConfig.load(args.config or bringup_config('demo.yaml'))
     if args.name:
         config = dataclasses.replace(config, name=args.name)
+    if args.real_time and args.ros:
+        raise SystemExit('rtr demo: --real-time and --ros are two different runs; choose one')
+    if args.episodes is not None:
+        config = dataclasses.replace(config, real_time=dataclasses.replace(
+            config.real_time, episodes=args.episodes))
+    if args.ros:
+        from rtr_bringup.demo.ros_run import run_ros
+
+        run_ros(config, retrain=args.retrain, save_checkpoints=args.save_checkpoints)
+        return 0
     if args.real_time:
         from rtr_bringup.demo.real_time import run_real_time
 

@@ -167,10 +167,15 @@ DEFAULT_RUNS = (
 
 @dataclass(frozen=True)
 class RealTimeConfig:
-    """``rtr demo --real-time``: one run with real threads on the wall clock."""
+    """``rtr demo --real-time`` (real threads on the wall clock) and ``rtr demo --ros`` (three
+    processes over ROS 2): one run, on the first ``episodes`` held-out episodes."""
 
     run: str = 'rtr'
     episodes: int = 1
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1:
+            raise ConfigError(f'demo real_time.episodes={self.episodes}: expected >= 1')
 
 
 @dataclass(frozen=True)

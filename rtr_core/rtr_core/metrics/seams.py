@@ -94,6 +94,14 @@ def _baseline(values: np.ndarray, quiet: np.ndarray) -> float:
     return float(np.median(base)) if base.size >= MIN_QUIET else float('nan')
 
 
+def _ratio(values: np.ndarray, base: float) -> np.ndarray:
+    """``values`` over the in-chunk baseline; NaN where there is no baseline or it is zero
+    (a robot standing still between seams has no motion to compare a seam with)."""
+    if not base > _FLOOR:
+        return np.full(np.shape(values), np.nan)
+    return values / base
+
+
 def _valid(seams: np.ndarray, n: int, lo: int) -> np.ndarray:
     return np.asarray([s for s in np.asarray(seams).reshape(-1) if lo <= s < n], dtype=np.int64)
 
@@ -111,7 +119,7 @@ def seam_gaps(positions: np.ndarray, seams: np.ndarray, quiet: np.ndarray | None
         quiet = quiet_ticks(p.shape[0], [seams], blend=blend)
     base = _baseline(dd, _stencils_quiet(quiet, 3))
     gaps = dd[seams - 2] if seams.size else np.zeros(0)
-    return {**_summary(gaps / max(base, _FLOOR), 'gap_ratio'), **_summary(gaps, 'gap'),
+    return {**_summary(_ratio(gaps, base), 'gap_ratio'), **_summary(gaps, 'gap'),
             'in_chunk_gap_p50': base, 'seams': int(seams.size)}
 
 
@@ -132,6 +140,6 @@ def seam_jerk(positions: np.ndarray, seams: np.ndarray, dt: float,
         if hi > lo:
             peaks.append(norm[lo:hi].max())
     peaks = np.asarray(peaks)
-    return {**_summary(peaks / max(base, _FLOOR), 'jerk_ratio'),
+    return {**_summary(_ratio(peaks, base), 'jerk_ratio'),
             **_summary(peaks, 'jerk'), 'in_chunk_jerk_p50': base,
             'in_chunk_samples': int(_stencils_quiet(quiet, 4).sum())}

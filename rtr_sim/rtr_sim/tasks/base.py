@@ -45,6 +45,24 @@ class EpisodeTrace:
     tip: np.ndarray  # (T, 3) contact point of the tool tip, world frame
     contact_force: np.ndarray  # (T,) normal force between the tip and the surface, N
 
+    def save(self, path) -> None:
+        """Write the trace as an npz file (atomically: a reader never sees half of it)."""
+        import dataclasses
+        import io
+
+        from rtr_core.atomic import write_bytes
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        write_bytes(path, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path) -> EpisodeTrace:
+        import dataclasses
+
+        with np.load(path) as npz:
+            return cls(**{f.name: npz[f.name] for f in dataclasses.fields(cls)})
+
 
 @dataclass(frozen=True)
 class TaskResult:

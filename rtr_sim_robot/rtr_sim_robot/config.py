@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 from rtr_core.errors import RtrError
 from rtr_core.topics import Topics
-
-from ..tasks import WriteConfig
+from rtr_sim.tasks import WriteConfig
 
 NODE_NAME = 'rtr_sim_robot'
 

@@ -1,6 +1,7 @@
 """One closed-loop episode of the whole graph over DDS: the simulated robot, the policy node
-and the chunk executor as three processes from their console scripts (or composed in one,
-``rtr_graph --sim``), driven through the standard lifecycle services
+and the chunk executor as three processes from their console scripts (or the policy node and
+the executor composed in one, ``rtr_graph``, beside the robot's process as on a real robot),
+driven through the standard lifecycle services
 (``/<node>/change_state``) by an observer node in the calling process, then stopped by SIGINT.
 
 Used by the closed-loop test (test/test_ros_graph.py) and benchmarks/bench_ros.py. The caller
@@ -29,6 +30,11 @@ NODES = ('rtr_sim_robot', 'rtr_chunk_executor', 'rtr_policy')  # activation orde
 SCRIPTS = {'rtr_sim_robot': 'sim_robot', 'rtr_chunk_executor': 'chunk_executor',
            'rtr_policy': 'policy_node'}
 ABORT = 'terminate called'  # what a process that aborts at exit prints
+#: what the observer keeps of every ExecutorState (stamp: the tick's time on the node clock)
+TICK_FIELDS = ('stamp', 'tick', 'mode', 'position', 'velocity', 'chunk_id', 'clamped_ticks',
+               'planned_actions_left')
+#: what it keeps of every ActionChunk (stamp: its observation's; arrival: here, node clock)
+CHUNK_FIELDS = ('stamp', 'arrival', 'chunk_id', 'start', 'end', 'inference_duration')
 
 
 @dataclass
@@ -41,7 +47,7 @@ class GraphSpec:
     robot: dict = field(default_factory=dict)  # sim robot parameters (name -> value)
     executor: dict = field(default_factory=dict)
     policy: dict = field(default_factory=dict)
-    composed: bool = False  # one process (rtr_graph --sim) instead of three
+    composed: bool = False  # policy node + executor in one process (rtr_graph)
 
 
 @dataclass
@@ -49,6 +55,8 @@ class GraphResult:
     robot: dict  # the simulated robot's episode result (task score, windows/s)
     states: list  # (receive time, chunks_accepted, chunks_rejected, reason) per ExecutorState
     chunk_latency: np.ndarray  # s from each chunk's observation stamp to its arrival here
+    ticks: dict  # the executor's state per tick it published (TICK_FIELDS -> array)
+    chunks: dict  # every chunk seen on the topic (CHUNK_FIELDS -> array)
     diagnostics: dict  # node name -> its last /diagnostics key-values (tick lateness...)
     exit_codes: dict  # process name -> exit status after SIGINT
     aborted: list  # processes whose output shows an abort at exit
@@ -84,16 +92,20 @@ def commands(spec: GraphSpec) -> dict[str, list[str]]:
               'rtr_chunk_executor': {'vae_checkpoint': spec.vae_checkpoint, **spec.executor},
               'rtr_policy': {'policy_checkpoint': spec.policy_checkpoint,
                              'vae_checkpoint': spec.vae_checkpoint, **spec.policy}}
+    processes = {name: [_executable(SCRIPTS[name]), '--ros-args', '--params-file',
+                        spec.params_file, *_ros_args(params[name])] for name in NODES}
     if spec.composed:
-        # one process: parameters as in a YAML file, a section per node
+        # the executor and the policy node in one process, their parameters as in a YAML
+        # file, a section per node; the robot stays a process of its own (ros2_control)
+        composed = ('rtr_chunk_executor', 'rtr_policy')
         merged = Path(spec.robot.get('result_path', 'graph')).with_suffix('.params.yaml')
-        merged.write_text(json.dumps({name: {'ros__parameters': p}
-                                      for name, p in params.items()}))
-        return {'rtr_graph': [_executable('rtr_graph'), '--sim', '--ros-args',
-                              '--params-file', spec.params_file,
-                              '--params-file', str(merged)]}
-    return {name: [_executable(SCRIPTS[name]), '--ros-args', '--params-file', spec.params_file,
-                   *_ros_args(params[name])] for name in NODES}
+        merged.write_text(json.dumps({name: {'ros__parameters': params[name]}
+                                      for name in composed}))
+        for name in composed:
+            del processes[name]
+        processes['rtr_graph'] = [_executable('rtr_graph'), '--ros-args', '--params-file',
+                                  spec.params_file, '--params-file', str(merged)]
+    return processes
 
 
 def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
@@ -102,8 +114,8 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     result, SIGINT every process and collect what happened."""
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
-    from lifecycle_msgs.msg import Transition
-    from lifecycle_msgs.srv import ChangeState
+    from lifecycle_msgs.msg import State, Transition
+    from lifecycle_msgs.srv import ChangeState, GetState
 
     from rtr_core.msgs import MessageTypes, seconds_from_time
 
@@ -122,24 +134,33 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     node = rclpy.create_node('rtr_graph_observer')
     types = MessageTypes.from_ros_packages()
     lock = threading.Lock()
-    states, latency, diagnostics = [], [], {}
+    states, latency, diagnostics, ticks, chunks = [], [], {}, [], []
 
     def on_state(msg):
+        row = (seconds_from_time(msg.header.stamp), int(msg.tick), int(msg.mode),
+               np.array(msg.position, float), np.array(msg.velocity, float), int(msg.chunk_id),
+               int(msg.clamped_ticks), int(msg.planned_actions_left))
         with lock:
             states.append((time.monotonic(), int(msg.chunks_accepted), int(msg.chunks_rejected),
                            msg.last_rejection_reason))
+            ticks.append(row)
 
     def on_chunk(msg):
         now = node.get_clock().now().nanoseconds * 1e-9
+        stamp, start = seconds_from_time(msg.header.stamp), seconds_from_time(msg.start_time)
+        period = seconds_from_time(msg.period)
+        row = (stamp, now, int(msg.chunk_id), start, start + (int(msg.horizon) - 1) * period,
+               seconds_from_time(msg.inference_duration))
         with lock:
-            latency.append(now - seconds_from_time(msg.header.stamp))
+            latency.append(now - stamp)
+            chunks.append(row)
 
     def on_diagnostics(msg):
         for status in msg.status:
             with lock:
                 diagnostics[status.hardware_id] = {kv.key: kv.value for kv in status.values}
 
-    node.create_subscription(types.ExecutorState, '/rtr/executor_state', on_state, 100)
+    node.create_subscription(types.ExecutorState, '/rtr/executor_state', on_state, 1000)
     node.create_subscription(types.ActionChunk, '/rtr/action_chunk', on_chunk, 10)
     node.create_subscription(DiagnosticArray, '/diagnostics', on_diagnostics, 10)
     from rclpy.executors import SingleThreadedExecutor
@@ -158,23 +179,54 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
     try:
         deadline = time.monotonic() + timeout
 
-        def change(target: str, transition: int) -> None:
-            client = node.create_client(ChangeState, f'/{target}/change_state')
-            while not client.wait_for_service(timeout_sec=0.5):
-                _check_alive(procs, logs)
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f'/{target}/change_state did not appear')
-            request = ChangeState.Request()
-            request.transition.id = transition
+        goal_states = {Transition.TRANSITION_CONFIGURE: State.PRIMARY_STATE_INACTIVE,
+                      Transition.TRANSITION_ACTIVATE: State.PRIMARY_STATE_ACTIVE}
+
+        def call(client, request, what: str, patience: float):
+            """The service's answer, or None after ``patience`` s without one."""
             future = client.call_async(request)
+            give_up = time.monotonic() + patience
             while not future.done():
                 _check_alive(procs, logs)
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f'/{target}/change_state: no answer')
+                    raise TimeoutError(f'{what}: no answer; logs {logs}')
+                if time.monotonic() > give_up:
+                    client.remove_pending_request(future)
+                    return None
                 time.sleep(0.05)
-            if not future.result().success:
-                raise RuntimeError(f'{target}: transition {transition} failed; see {logs}')
+            return future.result()
+
+        def service(kind, name: str):
+            client = node.create_client(kind, name)
+            while not client.wait_for_service(timeout_sec=0.5):
+                _check_alive(procs, logs)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f'{name} did not appear')
+            return client
+
+        def change(target: str, transition: int) -> None:
+            """One lifecycle transition. Under load Fast DDS can lose the answer of a service
+            whose client it has just discovered (measured: configure never answered, the
+            node configured): after 15 s without one, ask the node's state and resend only
+            if the transition has not happened."""
+            client = service(ChangeState, f'/{target}/change_state')
+            states = service(GetState, f'/{target}/get_state')
+            request = ChangeState.Request()
+            request.transition.id = transition
+            goal = goal_states[transition]
+            while True:
+                answer = call(client, request, f'/{target}/change_state', 15.0)
+                if answer is not None:
+                    if not answer.success:
+                        raise RuntimeError(f'{target}: transition {transition} failed; '
+                                           f'see {logs}')
+                    break
+                state = call(states, GetState.Request(), f'/{target}/get_state', 15.0)
+                if state is not None and state.current_state.id == goal:
+                    log(f'{target}: the transition\'s answer was lost; the node is there')
+                    break
             node.destroy_client(client)
+            node.destroy_client(states)
 
         for target in NODES:  # configure all (loads the models) before anything moves
             change(target, Transition.TRANSITION_CONFIGURE)
@@ -204,8 +256,16 @@ def run_episode(spec: GraphSpec, out_dir: Path, timeout: float = 120.0,
                 exit_codes[name] = proc.wait()
     aborted = [name for name, path in logs.items() if ABORT in path.read_text()]
     with lock:
-        return GraphResult(robot, list(states), np.array(latency), dict(diagnostics),
+        return GraphResult(robot, list(states), np.array(latency), _columns(ticks, TICK_FIELDS),
+                           _columns(chunks, CHUNK_FIELDS), dict(diagnostics),
                            exit_codes, aborted, {k: str(v) for k, v in logs.items()})
+
+
+def _columns(rows: list[tuple], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    if not rows:
+        return {name: np.zeros(0) for name in fields}
+    columns = zip(*rows, strict=True)
+    return {name: np.array(column) for name, column in zip(fields, columns, strict=True)}
 
 
 def _check_alive(procs: dict, logs: dict) -> None:

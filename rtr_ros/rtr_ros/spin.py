@@ -21,7 +21,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.signals import SignalHandlerOptions
 
-from ..errors import RtrError
+from rtr_core.errors import RtrError
 
 SPIN_TIMEOUT = 0.1  # s: how soon a spin thread notices the stop request when idle
 

@@ -1,4 +1,4 @@
-"""rtr_core.ros.LatestMessage: a high-rate topic read on demand never wakes the executor."""
+"""rtr_ros.latest.LatestMessage: a high-rate topic read on demand never wakes the executor."""
 
 import time
 
@@ -16,7 +16,7 @@ def test_the_newest_message_is_taken_and_no_callback_ever_runs():
     from rclpy.executors import SingleThreadedExecutor
 
     from rtr_core.msgs import MessageTypes, joint_state_from_msg, joint_state_to_msg
-    from rtr_core.ros import LatestMessage
+    from rtr_ros.latest import LatestMessage
 
     rclpy.init()
     try:

@@ -19,7 +19,8 @@ there): its camera's EGL context can be current in one thread only.
 
 Lifecycle: configure builds the workcell; activate starts an episode (seed from ``seed`` and
 the activation count); when the task's time plus ``extra_time`` has passed, the episode is
-scored and written to ``result_path`` (JSON) and the arm keeps holding what it is commanded;
+scored and written to ``result_path`` (JSON; the per-tick trace of the episode beside it,
+its ``trace_file``) and the arm keeps holding what it is commanded;
 deactivate stops the physics.
 """
 
@@ -48,8 +49,9 @@ from rtr_core.msgs import (
     wrench_to_msg,
 )
 from rtr_core.realtime import PeriodicLoop
-from rtr_core.ros import declare_config_parameters, logged_transitions, run_nodes
 from rtr_core.trajectory import TrajectoryWindow
+from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
+from rtr_ros.spin import run_nodes
 
 from .config import NODE_NAME, SimRobotConfig
 
@@ -70,6 +72,7 @@ class SimRobotNode(LifecycleNode):
         self._episodes = 0
         self._lock = threading.Lock()  # the loop thread vs the command callbacks' counters
         self._command_group = MutuallyExclusiveCallbackGroup()
+        self._configured = ConfiguredEntities(self)
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -88,21 +91,19 @@ class SimRobotNode(LifecycleNode):
         self._sim_thread = ThreadPoolExecutor(1, thread_name_prefix='rtr-sim')
         self._sim = self._sim_thread.submit(
             SimRunner, cfg.task, runner, cfg.write if cfg.task == 'write' else None).result()
-        t, topics = self._types, cfg.topics
-        self._joint_pub = self.create_lifecycle_publisher(t.JointState, topics.joint_states, 10)
-        self._wrench_pub = self.create_lifecycle_publisher(t.WrenchStamped, topics.wrench, 10)
-        self._image_pub = self.create_lifecycle_publisher(t.Image, topics.camera_image,
-                                                          qos_profile_sensor_data)
-        self._info_pub = self.create_lifecycle_publisher(t.CameraInfo, topics.camera_info,
-                                                         qos_profile_sensor_data)
+        t, topics, own = self._types, cfg.topics, self._configured.add
+        pub, sensor = self.create_lifecycle_publisher, qos_profile_sensor_data
+        self._joint_pub = own(pub(t.JointState, topics.joint_states, 10))
+        self._wrench_pub = own(pub(t.WrenchStamped, topics.wrench, 10))
+        self._image_pub = own(pub(t.Image, topics.camera_image, sensor))
+        self._info_pub = own(pub(t.CameraInfo, topics.camera_info, sensor))
         command = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)  # as JTC
-        self._subs = [
-            self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
+        own(self.create_subscription(t.JointTrajectory, topics.joint_trajectory,
                                      self._on_trajectory, command,
-                                     callback_group=self._command_group),
-            self.create_subscription(t.Float64MultiArray, topics.forward_commands,
+                                     callback_group=self._command_group))
+        own(self.create_subscription(t.Float64MultiArray, topics.forward_commands,
                                      self._on_forward, command,
-                                     callback_group=self._command_group)]
+                                     callback_group=self._command_group))
         self.get_logger().info(f'{cfg.task} workcell, joints {list(self._sim.arm.joint_names)}, '
                                f'joint states at {cfg.joint_state_rate:g} Hz')
         return SUCCESS
@@ -124,6 +125,7 @@ class SimRobotNode(LifecycleNode):
         self._rejected = 0
         self._published = 0
         self._lag_dropped = 0.0
+        self._origins = [(0.0, self._t0)]  # (simulated time, stamp of simulated time 0)
         self._result = None
         result = super().on_activate(state)
         self._loop = PeriodicLoop(1.0 / cfg.joint_state_rate, self._step, name='rtr-sim-robot')
@@ -154,13 +156,7 @@ class SimRobotNode(LifecycleNode):
             self._loop = None
 
     def _destroy_entities(self) -> None:
-        for sub in getattr(self, '_subs', []):
-            self.destroy_subscription(sub)
-        self._subs = []
-        for pub in ('_joint_pub', '_wrench_pub', '_image_pub', '_info_pub'):
-            if hasattr(self, pub):
-                self.destroy_lifecycle_publisher(getattr(self, pub))
-                delattr(self, pub)
+        self._configured.destroy()
         if self._sim is not None:
             self._sim_thread.submit(self._sim.close).result()
             self._sim = None
@@ -215,6 +211,7 @@ class SimRobotNode(LifecycleNode):
                 self._wall0 += skip
                 self._t0 += skip
             self._lag_dropped += skip
+            self._origins.append((sim.time, self._t0))
             target -= skip
         for obs in sim.run_until(target):
             if obs.image is not None:
@@ -250,11 +247,18 @@ class SimRobotNode(LifecycleNode):
             'forward_commands': forward,
             'joint_states_per_second': self._published / max(sim.time, 1e-9),
             'lag_dropped_s': self._lag_dropped,
+            # stamp = origin + simulated time, from the simulated time of each pair on
+            'stamp_origins': [list(pair) for pair in self._origins],
+            # the per-tick trace (rtr_sim EpisodeTrace.load; simulated time)
+            'trace_file': f'{self.config.result_path}.trace.npz' if self.config.result_path
+            else '',
             'loop': self._loop.stats().__dict__ if self._loop is not None else {},
         }
         self.get_logger().info(f'episode done: success {result.success}, '
                                f'{windows.size} windows ({rejected} rejected)')
         if self.config.result_path:
+            # the per-tick trace first: the JSON's appearance says the episode is complete
+            sim.trace().save(self._result['trace_file'])
             write_text(self.config.result_path,
                        json.dumps(self._result, indent=2, sort_keys=True, default=float))
 

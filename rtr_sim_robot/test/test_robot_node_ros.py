@@ -23,7 +23,7 @@ def test_topics_of_a_ros2_control_robot_and_a_scored_episode(ros_spin, tmp_path)
         trajectory_to_msg,
     )
     from rtr_core.topics import TOPICS
-    from rtr_sim.ros.robot_node import SimRobotNode
+    from rtr_sim_robot.robot_node import SimRobotNode
 
     result = tmp_path / 'episode.json'
     node = ros_spin(SimRobotNode(parameter_overrides=[
@@ -72,7 +72,7 @@ def test_a_misspelt_parameter_is_refused(ros_spin):
     from rclpy.lifecycle import TransitionCallbackReturn
     from rclpy.parameter import Parameter
 
-    from rtr_sim.ros.robot_node import SimRobotNode
+    from rtr_sim_robot.robot_node import SimRobotNode
 
     node = ros_spin(SimRobotNode(parameter_overrides=[Parameter('joint_state_rat', value=100)]))
     assert node.trigger_configure() == TransitionCallbackReturn.FAILURE

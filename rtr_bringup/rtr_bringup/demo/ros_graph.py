@@ -1,0 +1,173 @@
+"""``rtr demo --ros``, the part without ROS: scoring graph episodes like the in-process run.
+
+Every held-out episode is one closed loop of three processes from their console scripts (the
+simulated robot, the chunk executor, the policy node), started by :mod:`.ros_run` through
+:mod:`rtr_ros.graph_run` and discovered on localhost in a ROS domain of this run's own. The
+observer there keeps every ``ExecutorState`` (the command of each tick) and every
+``ActionChunk``; the robot writes its per-tick trace and score. From them this module
+builds the same :class:`EpisodeLog` the in-process demo builds, so both are scored by the
+same functions (:func:`.metrics.episode_metrics`): the only differences are real time, DDS,
+separate processes, and the latency (the machine's own, not the demo's latency model).
+
+Ticks the executor skipped (a late loop) or whose state the observer did not receive are
+filled by linear interpolation over the tick index and counted (``missing ticks``); where the
+simulated robot fell behind the wall clock it dropped the backlog (``lag dropped``), and its
+stamps are mapped back to simulated time piecewise (``stamp_origins`` of its result).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rtr_core.errors import RtrError
+from rtr_core.executor.state import MODE_HOLDING
+
+from .closed_loop import EpisodeLog
+from .config import DemoConfig, RunConfig
+from .metrics import summary_table
+
+
+def to_sim_time(stamps: np.ndarray, origins: list) -> np.ndarray:
+    """Node-clock stamps as the robot's simulated time: ``stamp = origin + simulated time``,
+    with the origin of each ``(simulated time, origin)`` pair from the stamp it starts at
+    (the robot moves its origin forward where it drops a backlog)."""
+    stamps = np.asarray(stamps, float)
+    out = stamps - origins[0][1]
+    for tau, origin in origins[1:]:
+        after = stamps >= origin + tau
+        out[after] = stamps[after] - origin
+    return out
+
+
+def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[EpisodeLog, dict]:
+    """The :class:`EpisodeLog` of one graph episode (``graph``: a GraphResult) and what only a
+    real-time run has (missing ticks, lag dropped, windows/s, tick lateness).
+
+    ``sim`` is an rtr_sim SimRunner of the same task: it rebuilds the episode of ``seed``
+    (the shape, the expert's plan) and the arm's kinematics."""
+    from rtr_sim.experts import ScriptedExpert
+    from rtr_sim.tasks.base import EpisodeTrace
+
+    robot, ticks, chunks = graph.robot, graph.ticks, graph.chunks
+    trace = EpisodeTrace.load(robot['trace_file'])  # the robot's, per tick, simulated time
+    sim.reset(seed)
+    episode = sim.episode
+    expert = ScriptedExpert(sim.kinematics, episode, sim.config.control_rate)
+    origins = robot['stamp_origins']
+    if ticks['tick'].size < 2:
+        raise RtrError(f'rtr demo --ros: episode {seed}: the observer received '
+                       f'{ticks["tick"].size} executor states; see the logs {graph.logs}')
+    order = np.argsort(ticks['tick'], kind='stable')
+    tick, keep = np.unique(ticks['tick'][order], return_index=True)
+    rows = {name: values[order][keep] for name, values in ticks.items()}
+    grid = np.arange(tick[0], tick[-1] + 1)
+    missing = int(grid.size - tick.size)
+    t_all = to_sim_time(rows['stamp'][0] + (grid - tick[0]) * period, origins)
+    end = float(trace.times[-1]) if trace.times.size else episode.duration
+    inside = (t_all >= 0.0) & (t_all <= end + 1e-9)
+    grid, t = grid[inside], t_all[inside]
+    if grid.size < 2:
+        raise RtrError(f'rtr demo --ros: episode {seed}: no executor tick within the '
+                       f'episode (0-{end:.1f} s of simulated time)')
+
+    def interpolated(values):  # (N, J) at the recorded ticks -> (T, J) on the grid
+        return np.stack([np.interp(grid, tick, v) for v in np.asarray(values).T], axis=1)
+
+    def held(values):  # the last recorded value at or before each grid tick
+        idx = np.clip(np.searchsorted(tick, grid, side='right') - 1, 0, tick.size - 1)
+        return np.asarray(values)[idx]
+
+    command = interpolated(rows['position'])
+    chunk_of_tick = held(rows['chunk_id'])
+    mode = held(rows['mode'])
+    spliced = np.r_[False, (np.diff(chunk_of_tick) != 0)] & (chunk_of_tick != 0)
+    clamped_count = held(rows['clamped_ticks'])
+    clamped = np.r_[False, np.diff(clamped_count) > 0]
+
+    def measured(name):
+        v = np.asarray(getattr(trace, name), float)
+        v2 = v.reshape(len(v), -1)
+        out = np.stack([np.interp(t, trace.times, c) for c in v2.T], axis=1)
+        return out if v.ndim > 1 else out[:, 0]
+
+    plan = expert.positions
+    k = np.clip(np.round(t / period).astype(int), 0, len(plan) - 1)
+    chunk_ids = np.asarray(chunks['chunk_id'], int)
+    starts = {}
+    for cid, ts in zip(chunk_of_tick[spliced], t[spliced], strict=True):
+        starts.setdefault(int(cid), float(ts))
+    log = EpisodeLog(
+        run=run.name, seed=seed, params=dict(episode.params), success=bool(robot['success']),
+        task_metrics=dict(robot['task_metrics']), t=t, command=command,
+        command_tip=sim.kinematics.tip_positions(command),
+        command_velocity=interpolated(rows['velocity']), mode=mode, spliced=spliced,
+        clamped=clamped, measured=measured('position'), tip=measured('tip'),
+        contact_force=measured('contact_force'), expert=plan[k],
+        expert_tip=sim.kinematics.tip_positions(plan[k]),
+        reference=np.asarray(episode.reference), duration=episode.duration,
+        chunk_stamps=to_sim_time(chunks['stamp'], origins),
+        chunk_arrivals=to_sim_time(chunks['arrival'], origins),
+        chunk_starts=np.array([starts.get(int(c), np.nan) for c in chunk_ids]),
+        inference_seconds=np.asarray(chunks['inference_duration'], float),
+        rejected=int(graph.states[-1][2]) if graph.states else 0,
+        tick_chunk=chunk_of_tick, chunk_ids=chunk_ids,
+        chunk_ends=to_sim_time(chunks['end'], origins))
+    executor = graph.diagnostics.get('rtr_chunk_executor', {})
+    started = np.isfinite(log.chunk_starts)
+    extra = {
+        'missing_ticks': missing, 'ticks': int(grid.size),
+        'lag_dropped_s': float(robot.get('lag_dropped_s', 0.0)),
+        'windows_per_s': float(robot['windows']['per_second']),
+        'windows_rejected': int(robot['windows']['rejected']),
+        'holding_fraction': float(np.mean(mode == MODE_HOLDING)),
+        'tick_lateness_ms': {q: float(executor.get(f'tick_lateness_{q}_ms', 'nan'))
+                             for q in ('p50', 'p99', 'max')},
+        'missed_ticks': int(float(executor.get('missed_ticks', 0))),
+        # observation stamp -> the first tick that commands the robot from that chunk
+        'observation_to_robot_s': (log.chunk_starts[started]
+                                   - log.chunk_stamps[started]).tolist(),
+        'chunk_latency_s': graph.chunk_latency.tolist(),
+        'exit_codes': dict(graph.exit_codes), 'aborted': list(graph.aborted),
+    }
+    return log, extra
+
+
+def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
+           extras: list[dict]) -> str:
+    late = {q: float(np.nanmax([e['tick_lateness_ms'][q] for e in extras]))
+            for q in ('p50', 'p99', 'max')}
+    latency = np.concatenate([e['chunk_latency_s'] for e in extras]) * 1e3
+    to_robot = np.concatenate([e['observation_to_robot_s'] for e in extras]) * 1e3
+
+    def pct(a, q):
+        return f'{np.percentile(a, q):.0f}' if a.size else 'n/a'
+
+    lat = config.latency
+    rows = ['| episode | windows/s at the robot | windows refused | missing ticks | '
+            'lag dropped s | holding | tick lateness p50 / p99 / max ms | exit codes |',
+            '|---|---|---|---|---|---|---|---|']
+    for i, e in enumerate(extras):
+        tl = e['tick_lateness_ms']
+        rows.append(f'| {i} | {e["windows_per_s"]:.1f} | {e["windows_rejected"]} | '
+                    f'{e["missing_ticks"]} of {e["ticks"]} | {e["lag_dropped_s"]:.2f} | '
+                    f'{e["holding_fraction"]:.3f} | {tl["p50"]:.2f} / {tl["p99"]:.1f} / '
+                    f'{tl["max"]:.1f} | {", ".join(map(str, e["exit_codes"].values()))} |')
+    return (
+        f'# rtr demo --ros: {run.name} over ROS 2\n\n'
+        f'{len(extras)} held-out episodes of `{run.name}` (policy {run.policy}, strategy '
+        f'{run.strategy}), scored by the same functions both ways. In process: simulated '
+        f'time, chunks delivered {lat.low:.2f}-{lat.high:.2f} s after their observation (the '
+        'demo\'s latency model). Over ROS 2: the simulated robot, the chunk executor and the '
+        'policy node as three processes over DDS (localhost), real time, the machine\'s own '
+        'latency.\n\n'
+        + summary_table({f'{run.name} in process': in_process,
+                         f'{run.name} over ROS 2': over_ros})
+        + f'\nOver ROS 2: chunk latency (observation stamp to arrival at an observer node) '
+          f'p50 {pct(latency, 50)} ms, p95 {pct(latency, 95)} ms; observation to the first '
+          f'tick commanding the robot from that chunk p50 {pct(to_robot, 50)} ms, p95 '
+          f'{pct(to_robot, 95)} ms; executor tick lateness (its 60 Hz loop) p50 '
+          f'{late["p50"]:.2f} ms, p99 {late["p99"]:.2f} ms, max {late["max"]:.2f} ms (worst '
+          'episode).\n\n' + '\n'.join(rows) + '\n')
+
+
+__all__ = ['episode_log', 'report', 'to_sim_time']

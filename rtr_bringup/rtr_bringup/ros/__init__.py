@@ -1,1 +1,0 @@
-"""The rtr nodes composed in one process (needs rclpy): console script ``rtr_graph``."""
