@@ -165,6 +165,27 @@ def test_execution_metrics_bundle_everything():
     assert m['jerk']['max'] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_speed_tracking_along_the_path_forgives_a_lag_not_a_swing():
+    # a curve travelled with a speed that varies 50-150% (arc length s(t)); the command
+    # follows it 6 ticks late (same profile along the path), or on time with a swing
+    t = np.arange(300) * DT
+    s_ref = 0.1 * t - 0.05 / (2 * np.pi) * np.cos(2 * np.pi * t)
+
+    def curve(s):
+        return np.stack([np.cos(2 * s), np.sin(2 * s), 0 * s], axis=1)
+
+    ref = curve(s_ref)
+    late = curve(np.r_[np.full(6, s_ref[0]), s_ref[:-6]])
+    swing = curve(s_ref + 0.004 * np.sin(2 * np.pi * 2.5 * t))
+    lag = speed_tracking(late[10:], ref[10:], DT)  # after the late start
+    swung = speed_tracking(swing, ref, DT)
+    assert lag['rms'] > 0.1 * lag['reference_mean']  # the lag costs at the same tick
+    assert lag['path_rms'] < 0.02 * lag['reference_mean']  # not along the path
+    assert swung['path_rms'] > 0.3 * swung['reference_mean']
+    with pytest.raises(ValueError, match='window'):
+        speed_tracking(ref, ref, DT, window=-1)
+
+
 def test_no_ratio_against_a_robot_standing_still():
     """Held still between seams (a starved executor holding), the in-chunk baseline is 0: a
     ratio over it is no number (it printed 4e14 in a report), the absolute seam jerk is."""

@@ -9,7 +9,10 @@ method.md's (commanded speed under 0.01 rad/s while the expert moves, or nothing
 idle is the part of it where the executor had nothing to execute (waiting for a chunk).
 Seam baselines are taken over the ticks that are in-chunk for every run of the same episode
 (:func:`episode_quiet`), so no strategy's own blend after a hand-over raises its baseline.
-Speed tracking is the RMS of the commanded tool-tip speed minus the expert's (mm/s).
+Speed tracking is the RMS of the commanded tool-tip speed minus the expert's (mm/s), at the
+same tick and along the path (the expert's speed where it passed closest to the command,
+within 0.5 s: a run that keeps the expert's speed profile a little late is not charged for
+the lag; rtr_core.metrics.speed_tracking).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ COLUMNS = (
     ('deviation mm', 'deviation_mm', '{:.2f}'),
     ('joint dev. mrad', 'joint_deviation_mrad', '{:.1f}'),
     ('speed RMS mm/s', 'speed_rms', '{:.1f}'),
+    ('speed RMS along path', 'speed_path_rms', '{:.1f}'),
     ('jerk mean rad/s^3', 'jerk_mean', '{:.1f}'),
     ('in-chunk jerk p50', 'in_chunk_jerk', '{:.1f}'),
     ('seam jerk rad/s^3', 'seam_jerk', '{:.1f}'),
@@ -86,7 +90,8 @@ def episode_metrics(log: EpisodeLog, period: float, quiet: np.ndarray | None = N
                           idle=log.mode[s] != MODE_EXECUTING,
                           quiet=None if quiet is None else quiet[s], blend=blend)
     m['speed'] = {k: 1e3 * v if k != 'relative' else v for k, v in
-                  speed_tracking(log.command_tip[s], log.expert_tip[s], period).items()}
+                  speed_tracking(log.command_tip[s], log.expert_tip[s], period,
+                                 window=int(round(0.5 / period))).items()}
     started = np.isfinite(log.chunk_starts)
     m['latency'] = {
         'observation_to_chunk': latency_stats(log.chunk_arrivals - log.chunk_stamps),
@@ -131,6 +136,7 @@ def summary_row(per_episode: list[dict]) -> dict[str, float]:
         'seam_jerk': mean('seam', 'jerk_mean'),
         'seam_jerk_ratio': mean('seam', 'jerk_ratio_mean'),
         'speed_rms': mean('speed', 'rms'),
+        'speed_path_rms': mean('speed', 'path_rms'),
         'speed_relative': mean('speed', 'relative'),
         'stall_fraction': mean('stall', 'stall_fraction'),
         'longest_stall_s': mean('stall', 'longest_stall_s'),

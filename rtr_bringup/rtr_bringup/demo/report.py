@@ -19,7 +19,9 @@ INK_FORCE = 0.1  # N: the pen writes (as the write task scores it)
 DEFINITIONS = (
     '*success*: successful episodes with the 95% Wilson interval of the rate. *deviation*: the '
     'task\'s mean shape-to-ink distance; *joint dev.*: distance to the expert\'s joint plan at '
-    'the same time. *speed RMS*: RMS of the commanded tool-tip speed minus the expert\'s. '
+    'the same time. *speed RMS*: RMS of the commanded tool-tip speed minus the expert\'s at '
+    'the same tick; *along path*: minus the expert\'s speed where it passed closest to the '
+    'command (within 0.5 s), which does not charge a run for lagging the expert. '
     '*jerk mean* over the episode; *in-chunk jerk p50* over the ticks that are in-chunk for '
     'every run of the episode (not within 3 ticks before nor within the longest blend after '
     'any run\'s hand-over), the same ticks for all runs. *seam jerk*: the largest jerk within '
@@ -47,6 +49,7 @@ PAIRED = (
     ('task deviation mm', ('task', 'deviation_mean_mm'), 1.0),
     ('joint deviation mrad', ('deviation', 'mean'), 1e3),
     ('speed RMS mm/s', ('speed', 'rms'), 1.0),
+    ('speed RMS along path mm/s', ('speed', 'path_rms'), 1.0),
     ('jerk mean rad/s^3', ('jerk', 'mean'), 1.0),
     ('seam jerk rad/s^3', ('seam', 'jerk_mean'), 1.0),
     ('seam gap mrad', ('seam', 'gap_mean'), 1e3),

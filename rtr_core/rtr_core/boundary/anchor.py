@@ -81,6 +81,7 @@ class AnchorStrategy(BoundaryStrategy):
     hand-over (no VAE)."""
 
     name = 'anchor'
+    anchors = True
 
     def merge(self, ctx: BoundaryContext) -> Plan | None:
         fresh = ctx.new_fresh

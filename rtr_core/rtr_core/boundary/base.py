@@ -50,6 +50,9 @@ class BoundaryContext:
 class BoundaryStrategy(ABC):
     name: ClassVar[str]
     needs_refiner: ClassVar[bool] = False
+    #: its plans are anchored at the hand-over (boundary/anchor.py), and so re-timed first
+    #: when ``retime_ticks`` > 0 (boundary/retime.py)
+    anchors: ClassVar[bool] = False
 
     def __init__(self, config: BoundaryConfig | None = None, refiner=None):
         """``refiner``: the action VAE in the executor's joint order (:class:`.Refiner`)."""

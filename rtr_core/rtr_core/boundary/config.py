@@ -48,6 +48,14 @@ class BoundaryConfig:
     # any strategy: anchor its plans to the executed trajectory at the hand-over over
     # ``blend_ticks`` (boundary/anchor.py; ``rtr`` and ``anchor`` always do)
     anchor: bool = False
+    # with the anchor (rtr, anchor, or ``anchor``): before merging, advance a new chunk that
+    # is behind the arm along its path by up to this many ticks, so that it passes the last
+    # executed command (boundary/retime.py): that part of the hand-over residual becomes a
+    # time shift instead of a speed swing; 0: off. ``retime_behind`` also delays a chunk
+    # that is ahead of the arm (more of the swing removed, but the arm fell 0.5-0.9 s behind
+    # the expert's pace in the demo; docs/regimes.md)
+    retime_ticks: float = 0.0
+    retime_behind: bool = False
 
     def __post_init__(self) -> None:
         for name, least in (('crossfade_ticks', 0), ('paper_reuse', 0), ('reuse_margin', 0),
@@ -56,6 +64,9 @@ class BoundaryConfig:
             if value < least:
                 raise ConfigError(f'executor boundary.{name}: expected an integer >= {least}, '
                                   f'got {value}')
+        if not (math.isfinite(self.retime_ticks) and self.retime_ticks >= 0):
+            raise ConfigError(f'executor boundary.retime_ticks: expected a finite number >= 0 '
+                              f'(ticks), got {self.retime_ticks}')
         if not (math.isfinite(self.project_tolerance) and self.project_tolerance >= 0):
             raise ConfigError(f'executor boundary.project_tolerance: expected a finite number '
                               f'>= 0 (rad), got {self.project_tolerance}')

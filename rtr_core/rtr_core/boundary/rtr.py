@@ -41,6 +41,7 @@ def _fade_out(n: int, start: int) -> np.ndarray:
 
 class RTRStrategy(BoundaryStrategy):
     name = 'rtr'
+    anchors = True
 
     def __init__(self, config=None, refiner=None):
         super().__init__(config, refiner)

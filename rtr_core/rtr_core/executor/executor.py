@@ -21,6 +21,7 @@ import numpy as np
 from ..boundary import BoundaryError, BoundaryStrategy, Refiner, make_strategy
 from ..boundary.anchor import anchor
 from ..boundary.base import BoundaryContext
+from ..boundary.retime import retime
 from ..chunk import Chunk
 from ..timeline import History, Plan, chunk_to_plan, tick_of
 from ..trajectory import TrajectoryWindow
@@ -176,6 +177,11 @@ class ChunkExecutor:
                 first, rows = self._history.last(new.positions.shape[0] + 3)
                 rows = self._until_splice(rows, first, splice)
                 epoch = self._epoch
+            shift = self.config.boundary.retime_ticks
+            if shift > 0 and (self.strategy.anchors or self.config.boundary.anchor) and \
+                    rows.shape[0] and first + rows.shape[0] == splice:
+                new, _ = retime(new, splice - 1, rows[-1], shift,
+                                self.config.boundary.retime_behind)
             ctx = BoundaryContext(new, chunk, current, splice, rows, first, self.period)
             t0 = time.perf_counter()
             try:
