@@ -16,7 +16,13 @@ ver=$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')
 venv=.venv-py$ver${NUMPY:+-numpy$NUMPY}
 start=$(date +%s)
 make setup VENV="$venv" PYTHON="$PY"
-[ -z "$NUMPY" ] || "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY"
+# pandas 3 (the LeRobot tests' dataset writer) needs numpy >= 2: with numpy 1.x, pandas 2.3.3
+# (constraints.txt's pin for Python 3.10)
+case $NUMPY in
+  "") ;;
+  1.*) "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY" pandas==2.3.3 ;;
+  *) "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY" ;;
+esac
 echo "set-up: $(( $(date +%s) - start )) s; $(du -sh "$venv" | cut -f1) in $venv;" \
      "$("$venv/bin/python" -c 'import sys, numpy, torch; print("Python", sys.version.split()[0], "numpy", numpy.__version__, "torch", torch.__version__)')"
 MUJOCO_GL=${MUJOCO_GL:-egl} "$venv/bin/python" -m pytest -p no:cacheprovider -q -m 'not slow' \
