@@ -16,11 +16,11 @@ ver=$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')
 venv=.venv-py$ver${NUMPY:+-numpy$NUMPY}
 start=$(date +%s)
 make setup VENV="$venv" PYTHON="$PY"
-# pandas 3 (the LeRobot tests' dataset writer) needs numpy >= 2: with numpy 1.x, pandas 2.3.3
-# (constraints.txt's pin for Python 3.10)
+# pandas 3 and pyarrow 26 (the LeRobot datasets) refuse numpy < 2: with numpy 1.x, pandas 2.3.3
+# and pyarrow 25.0.1 (constraints.txt's pins for Python 3.10; checked with numpy 1.26.4)
 case $NUMPY in
   "") ;;
-  1.*) "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY" pandas==2.3.3 ;;
+  1.*) "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY" pandas==2.3.3 pyarrow==25.0.1 ;;
   *) "$venv/bin/python" -m pip install --quiet "numpy==$NUMPY" ;;
 esac
 echo "set-up: $(( $(date +%s) - start )) s; $(du -sh "$venv" | cut -f1) in $venv;" \
