@@ -8,14 +8,15 @@ PACKAGES := rtr_core rtr_sim rtr_training rtr_ros rtr_sim_robot rtr_policy_node 
 	rtr_chunk_executor rtr_bringup
 # what is installed: the packages with the extras for openpi servers and LeRobot datasets
 # (video: PyAV, already pinned for LeRobot's dataset writer in the tests)
-INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot,video] rtr_ros rtr_sim_robot rtr_policy_node \
-	rtr_chunk_executor rtr_bringup
-VENV     := .venv
+INSTALL  := rtr_core[openpi] rtr_sim rtr_training[lerobot,video] rtr_ros rtr_sim_robot \
+	rtr_policy_node rtr_chunk_executor rtr_bringup
+# another venv: make setup VENV=.venv-py310 PYTHON=python3.10 (scripts/check-python.sh does it)
+VENV     ?= .venv
 STAMP    := $(VENV)/.rtr-installed
 PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean check-python
 
 setup: $(STAMP)
 
@@ -47,6 +48,11 @@ test: lint
 # every benchmarks/bench_*.py, one after the other; writes docs/benchmarks.md
 bench: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/python benchmarks/run_all.py
+
+# set-up and the ROS-free suites on another Python in a venv of its own (README, "Set-up"):
+#   make check-python PYTHON=python3.10 [NUMPY=1.26.4]
+check-python:
+	bash scripts/check-python.sh "$(PYTHON)" $(NUMPY)
 
 clean:
 	rm -rf $(VENV) build install log
