@@ -7,10 +7,10 @@ ROS arguments after ``--ros-args`` are the nodes' (``--params-file config/rtr_no
 has a section per node). Without ``--activate`` the nodes wait in ``unconfigured`` for the
 usual lifecycle services; with it they are configured and activated at start, the executor
 first, then the policy. The robot (ros2_control, or ``sim_robot``) is a process of its own:
-the simulator in this process competed with inference for the GIL (the policy's 17 ms
-inference took 0.9 s beside the 600 Hz physics on 2 cores at load 4.5; chunks arrived
-stale). One torch thread is shared by both nodes (``torch.set_num_threads`` is
-process-global).
+the simulator in this process competed with inference for the GIL (the demo policy's
+inference, 90 ms alone on an idle core, took 0.56-0.92 s beside the 600 Hz physics on 2
+cores at load 4.5-9; chunks arrived stale). One torch thread is shared by both nodes
+(``torch.set_num_threads`` is process-global).
 
 The one module of rtr_bringup that imports rclpy: a composition of the nodes, as the launch
 files are; the ``rtr`` command line never imports it.
