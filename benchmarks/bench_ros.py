@@ -28,34 +28,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def spec(out: Path, composed: bool):
-    from rtr_bringup.demo.config import DemoConfig
-    from rtr_ros.graph_run import GraphSpec
-
-    data = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml').data
-    demo = ROOT / 'checkpoints' / 'demo'
-    return GraphSpec(
-        policy_checkpoint=str(demo / 'latent_60hz.pt'), vae_checkpoint=str(demo / 'vae.pt'),
-        params_file=str(ROOT / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'),
-        robot={'write.shapes': list(data.shapes), 'write.offset': data.offset,
-               'write.rotation': data.rotation, 'seed': data.eval_seed, 'first_episode': 0,
-               'extra_time': 3.0, 'result_path': str(out / 'episode.json')},
-        composed=composed)
-
-
-def one_run(out: Path, composed: bool) -> dict:
+def one_run(out: Path, composed: bool, executor: dict) -> dict:
+    from rtr_bringup.demo.ros_run import committed_graph_spec
     from rtr_ros.graph_run import run_episode
 
-    r = run_episode(spec(out, composed), out, timeout=180.0, log=lambda _: None)
-    executor = r.diagnostics.get('rtr_chunk_executor', {})
+    spec = committed_graph_spec(out, ROOT, composed, extra_time=3.0, executor=executor)
+    r = run_episode(spec, out, timeout=180.0, log=lambda _: None)
+    diag = r.diagnostics.get('rtr_chunk_executor', {})
     policy = r.diagnostics.get('rtr_policy', {})
     accepted = r.states[-1][1] if r.states else 0
     windows = r.robot['windows']['per_second']
     return {'windows_per_s': windows, 'accepted': accepted,
             'rejected_after_first': r.rejected_after_first_accepted(),
-            'late_p50': float(executor.get('tick_lateness_p50_ms', 'nan')),
-            'late_p99': float(executor.get('tick_lateness_p99_ms', 'nan')),
-            'late_max': float(executor.get('tick_lateness_max_ms', 'nan')),
+            'late_p50': float(diag.get('tick_lateness_p50_ms', 'nan')),
+            'late_p99': float(diag.get('tick_lateness_p99_ms', 'nan')),
+            'late_max': float(diag.get('tick_lateness_max_ms', 'nan')),
             'latency': r.chunk_latency, 'compute_p50': float(policy.get('compute_p50_ms', 'nan')),
             'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
             'lag_dropped': float(r.robot.get('lag_dropped_s', 0.0)),
@@ -166,7 +153,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--runs', type=int, default=20, help='runs of each layout (0: only '
                         'the joint-state load)')
+    parser.add_argument('--executor', nargs='*', default=[], metavar='NAME=VALUE',
+                        help='executor parameters for every run (YAML values), e.g. '
+                        'realtime.priority=50 realtime.switch_interval=0')
     args = parser.parse_args(argv)
+    import yaml
+
+    executor = {}
+    for item in args.executor:
+        name, sep, value = item.partition('=')
+        if not sep:
+            parser.error(f'--executor {item!r}: expected NAME=VALUE')
+        executor[name] = yaml.safe_load(value)
     from rtr_core.ros_env import isolate_ros
 
     try:
@@ -177,7 +175,7 @@ def main(argv=None) -> int:
     isolate_ros()
     load = os.getloadavg()
     print(f'Load average at the start: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on '
-          f'{os.cpu_count()} cores.\n')
+          f'{os.cpu_count()} cores. Executor parameters: {executor or "rtr_nodes.yaml"}.\n')
     print('| 500 Hz JointState into a node (10 s) | process CPU, % of a core | messages '
           'handled |')
     print('|---|---|---|')
@@ -191,7 +189,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
         for i in range(args.runs):  # the layouts alternate: a load change hits both alike
             for composed in (False, True):
-                runs[composed].append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed))
+                runs[composed].append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed,
+                                               executor))
                 print(f'{names[composed]} run {i}: {runs[composed][-1]["windows_per_s"]:.1f} '
                       'windows/s', file=sys.stderr, flush=True)
     rows = [table(names[c], runs[c]) for c in (False, True)]

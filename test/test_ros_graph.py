@@ -13,27 +13,17 @@ pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed: `make setup
                     'it from PyPI (Linux x86_64, Python 3.10-3.12), or source a ROS 2 install')
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / 'checkpoints' / 'demo'
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
 
 @pytest.fixture(scope='module')
 def demo_spec(tmp_path_factory):
-    from rtr_bringup.demo.config import DemoConfig
-    from rtr_ros.graph_run import GraphSpec
+    from rtr_bringup.demo.ros_run import committed_graph_spec
 
-    config = DemoConfig.load(ROOT / 'rtr_bringup' / 'config' / 'demo.yaml')
-    data = config.data
     out = tmp_path_factory.mktemp('graph')
-    return out, GraphSpec(
-        policy_checkpoint=str(DEMO / 'latent_60hz.pt'), vae_checkpoint=str(DEMO / 'vae.pt'),
-        params_file=str(ROOT / 'rtr_bringup' / 'config' / 'rtr_nodes.yaml'),
-        robot={'write.shapes': list(data.shapes), 'write.offset': data.offset,
-               'write.rotation': data.rotation, 'seed': data.eval_seed,
-               # held-out episode 0 takes 7.0 s to write; score it 3 s later: a 10 s episode
-               'first_episode': 0, 'extra_time': 3.0,
-               'result_path': str(out / 'episode.json')})
+    # held-out episode 0 takes 7.0 s to write; score it 3 s later: a 10 s episode
+    return out, committed_graph_spec(out, ROOT, extra_time=3.0)
 
 
 @pytest.mark.parametrize('composed', [False, True], ids=['three_processes', 'rtr_graph'])

@@ -12,6 +12,7 @@ from typing import Literal
 
 from rtr_core.errors import RtrError
 from rtr_core.executor.config import ExecutorConfig
+from rtr_core.realtime import RealtimeConfig
 from rtr_core.topics import Topics
 
 NODE_NAME = 'rtr_chunk_executor'
@@ -35,6 +36,8 @@ class ExecutorNodeConfig:
     torch_threads: int = 1  # the refinement runs beside a 60 Hz loop: keep it at 1
     joint_state_timeout: float = 5.0  # s without /joint_states after activation: error
     diagnostics_period: float = 1.0  # s between /diagnostics messages
+    # the 60 Hz loop's process and thread: GIL switch interval, gc.freeze, SCHED_FIFO priority
+    realtime: RealtimeConfig = field(default_factory=RealtimeConfig)
 
 
 def build_executor(config: ExecutorNodeConfig):

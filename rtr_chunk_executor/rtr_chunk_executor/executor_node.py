@@ -40,7 +40,7 @@ from rtr_core.msgs import (
     joint_state_from_msg,
     window_to_msg,
 )
-from rtr_core.realtime import PeriodicLoop
+from rtr_core.realtime import PeriodicLoop, prepare_process
 from rtr_ros.latest import LatestMessage
 from rtr_ros.lifecycle import ConfiguredEntities, declare_config_parameters, logged_transitions
 from rtr_ros.spin import run_nodes
@@ -115,8 +115,13 @@ class ChunkExecutorNode(LifecycleNode):
         # a step that raises holds the arm smoothly (once per streak) and the loop goes on
         fail_safe = FailSafe(self._core, self._now, lambda w: self._publish_command(
             w.positions[-1], w))
+        realtime = self.config.realtime
+        for done in prepare_process(realtime):
+            self.get_logger().info(f'real-time loop: {done}')
+        self._priority_checked = realtime.priority == 0
         self._loop = PeriodicLoop(self.config.executor.control_period, self._tick,
-                                  name='rtr-executor-60hz', on_error=fail_safe).start()
+                                  name='rtr-executor-60hz', on_error=fail_safe,
+                                  priority=realtime.priority).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose,
                                              callback_group=self._diag_group)
         return result
@@ -208,6 +213,10 @@ class ChunkExecutorNode(LifecycleNode):
     def _diagnose(self) -> None:
         if self._core is None or self._loop is None:
             return
+        if not self._priority_checked:  # set by the loop thread itself when it starts
+            self._priority_checked = True
+            if self._loop.priority_error:
+                self.get_logger().warn(self._loop.priority_error)
         status = DiagnosticStatus(name=f'{NODE_NAME}: executor', hardware_id=NODE_NAME)
         level, message, values = executor_diagnostics(self._core.state(), self._loop.stats())
         status.level = bytes([level])

@@ -3,16 +3,80 @@
 ros2.md: for a 60 Hz loop prefer a dedicated thread with ``next += period; sleep until next``
 over a timer in an executor; compute setpoints from measured time, not from the tick count.
 Used by the ROS executor node, the simulator's real-time mode and ``rtr demo --real-time``.
+
+A Python loop thread is late for three reasons besides the kernel's wake-up: another thread of
+its process holds the GIL (released to a waiting thread only every ``sys.getswitchinterval()``,
+5 ms by default), the cyclic garbage collector stops the process to scan every live object
+(torch, rclpy and a model are hundreds of thousands), and other processes occupy the cores.
+:class:`RealtimeConfig` addresses each: a shorter switch interval, ``gc.freeze()`` once the
+process is set up, and optionally a SCHED_FIFO priority for the loop thread (what
+ros2_control's ``thread_priority`` does for its update loop).
 """
 
 from __future__ import annotations
 
+import gc
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from .config import ConfigError
+
+
+@dataclass(frozen=True)
+class RealtimeConfig:
+    """How a process with a real-time loop thread is set up (:func:`prepare_process`)."""
+
+    # sys.setswitchinterval for the whole process, s (0: leave it): how long another thread
+    # may hold the GIL while the loop thread waits for it (Python's default is 0.005)
+    switch_interval: float = 0.0005
+    # gc.freeze() when the loop starts: what is alive then (the modules, the model) is never
+    # scanned again, so a collection scans only what the loop itself allocates
+    freeze_gc: bool = True
+    # SCHED_FIFO priority of the loop thread, 1-99 (0: the normal scheduler). Needs
+    # CAP_SYS_NICE or an rtprio limit (/etc/security/limits.conf, as for ros2_control);
+    # without them the loop runs at normal priority and says so.
+    priority: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.switch_interval <= 0.1:
+            raise ConfigError(f'realtime.switch_interval={self.switch_interval}: expected '
+                              '0 (leave it) or up to 0.1 s')
+        if not 0 <= self.priority <= 99:
+            raise ConfigError(f'realtime.priority={self.priority}: expected 0 (normal '
+                              'scheduling) or a SCHED_FIFO priority 1-99')
+
+
+def prepare_process(config: RealtimeConfig) -> list[str]:
+    """Apply the process-wide settings of ``config``; returns what was done, to log."""
+    done = []
+    if config.switch_interval > 0:
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(config.switch_interval)
+        done.append(f'GIL switch interval {before * 1e3:g} -> '
+                    f'{config.switch_interval * 1e3:g} ms')
+    if config.freeze_gc:
+        gc.collect()
+        gc.freeze()
+        done.append(f'{gc.get_freeze_count()} objects frozen out of garbage collection')
+    return done
+
+
+def set_thread_priority(priority: int) -> str:
+    """Give the calling thread SCHED_FIFO ``priority`` (0: nothing); returns '' or why not."""
+    if priority <= 0:
+        return ''
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))  # this thread
+    except (AttributeError, OSError) as exc:
+        return (f'SCHED_FIFO priority {priority} refused ({exc}): the loop runs at normal '
+                'priority; grant an rtprio limit or CAP_SYS_NICE')
+    return ''
 
 
 @dataclass(frozen=True)
@@ -43,7 +107,8 @@ class PeriodicLoop:
 
     def __init__(self, period: float, step: Callable[[], None], name: str = 'rtr-loop',
                  clock: Callable[[], float] = time.monotonic, keep: int = 100_000,
-                 on_error: Callable[[Exception, int], None] | None = None):
+                 on_error: Callable[[Exception, int], None] | None = None,
+                 priority: int = 0):
         if not period > 0:
             raise ValueError(f'period must be positive, got {period}')
         self.period = period
@@ -57,6 +122,8 @@ class PeriodicLoop:
         self._on_error = on_error
         self._errors = self._failing = 0
         self.error: BaseException | None = None
+        self._priority = priority
+        self.priority_error = ''  # why the SCHED_FIFO priority asked for was not granted
 
     def start(self) -> PeriodicLoop:
         self._thread.start()
@@ -83,6 +150,7 @@ class PeriodicLoop:
         return self._failing
 
     def _run(self) -> None:
+        self.priority_error = set_thread_priority(self._priority)
         deadline = self._clock()
         while not self._stop.is_set():
             late = self._clock() - deadline

@@ -1,6 +1,8 @@
 import threading
 import time
 
+import pytest
+
 from rtr_core.realtime import PeriodicLoop
 
 
@@ -113,3 +115,53 @@ def test_a_failing_tick_holds_the_robot_smoothly_once_and_recovers():
     np.testing.assert_allclose(after[-1][1].position, window.positions[-1], atol=1e-9)
     positions = np.array([r.position for _, r in commands])
     assert np.all(np.diff(positions[:, 0]) >= -1e-12), 'never moves back'
+
+
+def test_realtime_settings_are_checked_and_applied_to_the_process():
+    import gc
+    import sys
+
+    from rtr_core.config import ConfigError
+    from rtr_core.realtime import RealtimeConfig, prepare_process
+
+    with pytest.raises(ConfigError, match='realtime.priority=120'):
+        RealtimeConfig(priority=120)
+    with pytest.raises(ConfigError, match='realtime.switch_interval=-1'):
+        RealtimeConfig(switch_interval=-1)
+    before = sys.getswitchinterval()
+    try:
+        done = prepare_process(RealtimeConfig(switch_interval=0.0005, freeze_gc=True))
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert gc.get_freeze_count() > 1000  # the modules loaded so far are out of gc's scans
+        assert any('switch interval' in d for d in done) and any('frozen' in d for d in done)
+        sys.setswitchinterval(before)
+        assert prepare_process(RealtimeConfig(switch_interval=0, freeze_gc=False)) == []
+        assert sys.getswitchinterval() == pytest.approx(before)  # 0: left as it was
+    finally:
+        sys.setswitchinterval(before)
+        gc.unfreeze()
+
+
+def test_a_refused_thread_priority_is_said_and_the_loop_runs_anyway(monkeypatch):
+    import os
+
+    from rtr_core.realtime import PeriodicLoop
+
+    asked = []
+
+    def refuse(pid, policy, param):
+        asked.append((pid, policy, param.sched_priority))
+        raise PermissionError(1, 'Operation not permitted')
+
+    monkeypatch.setattr(os, 'sched_setscheduler', refuse)
+    ticks = []
+    loop = PeriodicLoop(0.005, lambda: ticks.append(1), priority=50).start()
+    time.sleep(0.1)
+    loop.stop()
+    assert asked == [(0, os.SCHED_FIFO, 50)]  # 0: the loop's own thread
+    assert 'SCHED_FIFO priority 50 refused' in loop.priority_error
+    assert 'rtprio' in loop.priority_error and len(ticks) > 5
+    plain = PeriodicLoop(0.005, lambda: None).start()  # priority 0 asks for nothing
+    time.sleep(0.02)
+    plain.stop()
+    assert len(asked) == 1 and plain.priority_error == ''

@@ -61,6 +61,21 @@ def graph_spec(config: DemoConfig, run: RunConfig, paths: dict, index: int, out:
         executor=executor, policy={'rtc': run.rtc})
 
 
+def committed_graph_spec(out: Path, root: Path, composed: bool = False,
+                         extra_time: float = 3.0, executor: dict | None = None):
+    """The graph of held-out episode 0 with the committed demo checkpoints (under ``root``) in
+    the demo's ``rtr`` run, scored ``extra_time`` s after the writing (what the graph test
+    and bench_ros run); ``executor``: more executor parameters (name -> value)."""
+    config = DemoConfig.load(bringup_config('demo.yaml'))
+    config = dataclasses.replace(config, extra_time=extra_time)
+    run = config.run('rtr')
+    demo = Path(root) / config.checkpoints
+    spec = graph_spec(config, run, {run.policy: demo / f'{run.policy}.pt',
+                                    'vae': demo / 'vae.pt'}, 0, out)
+    return dataclasses.replace(spec, composed=composed,
+                               executor={**spec.executor, **(executor or {})})
+
+
 def run_ros(config: DemoConfig, retrain: bool = False,
             save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Path:
     """Artifacts, then ``config.real_time.episodes`` held-out episodes of
@@ -118,4 +133,4 @@ def run_ros(config: DemoConfig, retrain: bool = False,
     return run_dir
 
 
-__all__ = ['check_ros', 'graph_spec', 'run_ros']
+__all__ = ['check_ros', 'committed_graph_spec', 'graph_spec', 'run_ros']
