@@ -10,9 +10,12 @@ was accepted. Tick lateness is the executor's own PeriodicLoop statistics (its /
 chunk latency is the time from each chunk's observation stamp to its arrival at an observer
 node (what the executor sees, plus nothing: same host, same clock). First: the CPU a node
 spends on 500 Hz JointState, with a callback per message vs rtr_ros.latest.LatestMessage taken
-at 60 Hz.
+at 60 Hz. Each layout runs with the executor's default real-time settings and, alternating,
+without them (`realtime.switch_interval=0 realtime.freeze_gc=false`: Python's defaults), so
+the table shows what they buy.
 
-    .venv/bin/python benchmarks/bench_ros.py --runs 20
+    .venv/bin/python benchmarks/bench_ros.py --runs 10
+    .venv/bin/python benchmarks/bench_ros.py --runs 4 --executor realtime.priority=50 --against
 """
 
 from __future__ import annotations
@@ -149,22 +152,41 @@ def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
     return cpu, handled
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--runs', type=int, default=20, help='runs of each layout (0: only '
-                        'the joint-state load)')
-    parser.add_argument('--executor', nargs='*', default=[], metavar='NAME=VALUE',
-                        help='executor parameters for every run (YAML values), e.g. '
-                        'realtime.priority=50 realtime.switch_interval=0')
-    args = parser.parse_args(argv)
+# the executor's realtime.* settings undone: Python's 5 ms GIL switch interval, gc not frozen
+PYTHON_DEFAULTS = ('realtime.switch_interval=0', 'realtime.freeze_gc=false')
+
+
+def parameters(parser, option: str, items: list[str]) -> dict:
     import yaml
 
-    executor = {}
-    for item in args.executor:
+    out = {}
+    for item in items:
         name, sep, value = item.partition('=')
         if not sep:
-            parser.error(f'--executor {item!r}: expected NAME=VALUE')
-        executor[name] = yaml.safe_load(value)
+            parser.error(f'{option} {item!r}: expected NAME=VALUE')
+        out[name] = yaml.safe_load(value)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--runs', type=int, default=10, help='runs of each layout and '
+                        'variant (0: only the joint-state load)')
+    parser.add_argument('--executor', nargs='*', default=[], metavar='NAME=VALUE',
+                        help='executor parameters for every run (YAML values), e.g. '
+                        'realtime.priority=50')
+    parser.add_argument('--against', nargs='*', default=list(PYTHON_DEFAULTS),
+                        metavar='NAME=VALUE',
+                        help='also run every layout with these executor parameters on top, '
+                        'alternating run by run (an A/B under the same load); default: the '
+                        'real-time settings off (Python\'s defaults); none: no A/B')
+    args = parser.parse_args(argv)
+    executor = parameters(parser, '--executor', args.executor)
+    variants = {'': executor}
+    if args.against:
+        against = parameters(parser, '--against', args.against)
+        variants[', ' + ' '.join(f'{k}={v}' for k, v in against.items())] = {
+            **executor, **against}
     from rtr_core.ros_env import isolate_ros
 
     try:
@@ -184,16 +206,16 @@ def main(argv=None) -> int:
     print()
     if args.runs < 1:
         return 0
-    names = {False: '3 processes', True: 'composed (rtr_graph + robot process)'}
-    runs = {False: [], True: []}
+    layouts = {False: '3 processes', True: 'composed (rtr_graph + robot process)'}
+    runs = {(c, v): [] for v in variants for c in layouts}
     with tempfile.TemporaryDirectory(prefix='bench_ros_') as tmp:
-        for i in range(args.runs):  # the layouts alternate: a load change hits both alike
-            for composed in (False, True):
-                runs[composed].append(one_run(Path(tmp) / f'{int(composed)}_{i}', composed,
-                                               executor))
-                print(f'{names[composed]} run {i}: {runs[composed][-1]["windows_per_s"]:.1f} '
-                      'windows/s', file=sys.stderr, flush=True)
-    rows = [table(names[c], runs[c]) for c in (False, True)]
+        for i in range(args.runs):  # layouts and variants alternate: a load change hits all
+            for (composed, variant), done in runs.items():
+                out = Path(tmp) / f'{int(composed)}_{len(variant)}_{i}'
+                done.append(one_run(out, composed, variants[variant]))
+                print(f'{layouts[composed]}{variant} run {i}: '
+                      f'{done[-1]["windows_per_s"]:.1f} windows/s', file=sys.stderr, flush=True)
+    rows = [table(layouts[c] + v, done) for (c, v), done in runs.items()]
     load = os.getloadavg()
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
     print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
