@@ -5,6 +5,7 @@ learned on 7-D linear mixes of LASA, one mix or an unseen mix per trajectory (is
     .venv/bin/python benchmarks/bench_vae.py          # all (about 8 min on 2 busy cores)
     .venv/bin/python benchmarks/bench_vae.py --quick  # timing and our VAE only
     .venv/bin/python benchmarks/bench_vae.py --mixes-only --mix-seeds 3   # joint mixes only
+    .venv/bin/python benchmarks/bench_vae.py --mixes-only --mix-architectures 'per joint' --jobs 2
 
 Prints markdown tables for docs/benchmarks.md (``benchmarks/run_all.py``).
 """
@@ -136,21 +137,25 @@ def _mix_run(arch: str, per_trajectory: bool, seed: int, steps: int, batch: int,
     return max(r.baseline_ratio), r.learned, result.seconds, r.baseline_ratio
 
 
-def joint_mixes(seeds: int, steps: int, batch: int, lr: float, jobs: int = 1) -> str:
+def joint_mixes(seeds: int, steps: int, batch: int, lr: float, jobs: int = 1,
+                architectures: tuple[str, ...] | None = None) -> str:
     """Train on 7-D linear mixes of the 24 training shapes (rtr_training.data.mixes), split
     by trajectory with the seed, and report each dimension's validation error against the
     window-mean baseline: the worst dimension's ratio and how many seeds learned all 7.
-    ``jobs`` trainings run at once (one torch thread each)."""
+    ``jobs`` trainings run at once (one torch thread each); ``architectures``: the names of
+    MIX_ARCHITECTURES to train (by the words before the parenthesis; default all)."""
     import concurrent.futures
 
-    runs = [(arch, per, seed) for arch in MIX_ARCHITECTURES for per in MIX_DATA
+    chosen = [a for a in MIX_ARCHITECTURES
+              if architectures is None or a.split(' (')[0] in architectures]
+    runs = [(arch, per, seed) for arch in chosen for per in MIX_DATA
             for seed in range(seeds)]
     with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
         futures = [pool.submit(_mix_run, *run, steps, batch, lr) for run in runs]
         results = dict(zip(runs, (f.result() for f in futures), strict=True))
     rows = ['| architecture | data | seeds with every joint < 0.2x baseline | worst joint\'s '
             'error / baseline, per seed | train s per run |', '|---|---|---|---|---|']
-    for arch in MIX_ARCHITECTURES:
+    for arch in chosen:
         for per, data_name in MIX_DATA.items():
             mine = [results[(arch, per, seed)] for seed in range(seeds)]
             rows.append(f'| {arch} | {data_name} | {sum(m[1] for m in mine)} of {seeds} | '
@@ -175,6 +180,9 @@ def main() -> None:
     parser.add_argument('--mix-lr', type=float, default=2e-3)
     parser.add_argument('--jobs', type=int, default=1, help='joint-mix trainings at once')
     parser.add_argument('--mixes-only', action='store_true', help='only the joint-mix table')
+    names = [a.split(' (')[0] for a in MIX_ARCHITECTURES]
+    parser.add_argument('--mix-architectures', nargs='+', choices=names, default=names,
+                        help='architectures of the joint-mix table')
     parser.add_argument('--per-joint-only', action='store_true',
                         help='of the LASA variants, train only the per-joint one')
     args = parser.parse_args()
@@ -184,7 +192,7 @@ def main() -> None:
               f'({args.mix_steps} steps of batch {args.mix_batch}, lr {args.mix_lr:g}, one '
               f'torch thread; validation = 15 % of the trajectories, split by the seed)\n')
         print(joint_mixes(args.mix_seeds, args.mix_steps, args.mix_batch, args.mix_lr,
-                          args.jobs), '\n')
+                          args.jobs, tuple(args.mix_architectures)), '\n')
     per_joint = ('per joint: shared 1-D conv network, 1 latent channel per joint (12 x 2), '
                  'hidden 32, L1 + jerk term',
                  (VAEConfig(per_joint=True, latent_channels=1, hidden_channels=32),

@@ -408,5 +408,11 @@ def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_th
     assert np.isfinite(ros['jerk']['mean']) and ros['deviation']['mean'] < 0.5
     text = (run_dir / 'ros.md').read_text()
     assert '| rtr in process (2 draws per episode) |' in text and '| rtr over ROS 2 |' in text
-    assert '| metric | rtr over ROS 2 - rtr in process |' in text
+    assert '| rtr in process, real time |' in text
+    assert ('| metric | rtr over ROS 2 - rtr in process | rtr in process, real time - rtr in '
+            'process | rtr over ROS 2 - rtr in process, real time |') in text
+    # the same episode in process on the wall clock (threads, no ROS) beside both
+    wall = data['in_process_real_time'][0]
+    assert set(wall) == set(local) and wall['counters']['chunks'] >= 3
+    assert data['in_process_real_time_stats'][0]['ticks'] > 200
     assert 'tick lateness' in text

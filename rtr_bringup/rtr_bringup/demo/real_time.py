@@ -22,7 +22,7 @@ import numpy as np
 
 from rtr_core.atomic import write_text
 from rtr_core.inference import InferenceWorker, LatestInputs
-from rtr_core.realtime import PeriodicLoop
+from rtr_core.realtime import PeriodicLoop, RealtimeConfig, prepare_process
 
 from .artifacts import prepare, record_config, task_config
 from .closed_loop import ClosedLoop, EpisodeLog, LatencyModel
@@ -156,6 +156,8 @@ def run_real_time(config: DemoConfig, retrain: bool = False, save_checkpoints: b
     run = config.run(config.real_time.run)
     torch.set_num_threads(1)
     runner = dataclasses.replace(record_config(config, 0).runner, realtime=True)
+    for done in prepare_process(RealtimeConfig()):  # as the executor node does
+        log(f'real-time loop: {done}')
     metrics, stats = [], []
     with SimRunner(config.data.task, runner, task_config(config)) as sim:
         loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)

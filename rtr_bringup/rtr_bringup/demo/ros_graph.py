@@ -161,10 +161,12 @@ def draw_spread(in_process: list[list[dict]], path=('task', 'deviation_mean_mm')
 
 
 def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
-           over_ros: list[dict], extras: list[dict]) -> str:
+           over_ros: list[dict], extras: list[dict], threaded: list[dict] | None = None,
+           threaded_stats: list[dict] | None = None) -> str:
     """Markdown: the run over ROS 2 beside the same episodes in process (``in_process``: per
-    episode, the metrics of each draw of the sampling noise), the paired difference per
-    metric, then what only a real-time graph has."""
+    episode, the metrics of each draw of the sampling noise) and in process on the wall clock
+    (``threaded``, one draw per episode, with its loop statistics ``threaded_stats``), the
+    paired differences per metric, then what only a real-time graph has."""
     late = {q: float(np.nanmax([e['tick_lateness_ms'][q] for e in extras]))
             for q in ('p50', 'p99', 'max')}
     latency = np.concatenate([e['chunk_latency_s'] for e in extras]) * 1e3
@@ -186,8 +188,24 @@ def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
                     f'{e["missing_ticks"]} of {e["ticks"]} | {e["lag_dropped_s"]:.2f} | '
                     f'{e["holding_fraction"]:.3f} | {tl["p50"]:.2f} / {tl["p99"]:.1f} / '
                     f'{tl["max"]:.1f} | {", ".join(map(str, e["exit_codes"].values()))} |')
-    paired = paired_table({ros: over_ros, local: [mean_metrics(d) for d in in_process]},
-                          pairs=((ros, local),))
+    wall = f'{run.name} in process, real time'
+    per_episode = {ros: over_ros, local: [mean_metrics(d) for d in in_process]}
+    rows_summary = {f'{local} ({draws} draws per episode)':
+                    summary_row([m for d in in_process for m in d])}
+    threaded_text = ''
+    if threaded:
+        per_episode[wall] = threaded
+        rows_summary[wall] = summary_row(threaded)
+        wl = {q: float(np.nanmax([s['tick_lateness_ms'][q] for s in threaded_stats or []]
+                                 or [np.nan])) for q in ('p50', 'p99', 'max')}
+        threaded_text = (
+            f' In process, real time: the same process and latency model, but the simulator '
+            'on the wall clock, the 60 Hz executor loop and the inference worker on threads '
+            f'(`rtr demo --real-time`), one draw per episode; its tick lateness p50 '
+            f'{wl["p50"]:.2f} / p99 {wl["p99"]:.2f} / max {wl["max"]:.2f} ms. It separates '
+            'what running in real time does from what the ROS 2 graph adds.')
+    rows_summary[ros] = summary_row(over_ros)
+    paired = paired_table(per_episode, pairs=((ros, local), (wall, local), (ros, wall)))
     spread = (f'deviation {draw_spread(in_process):.2f} mm, joint deviation '
               f'{draw_spread(in_process, ("deviation", "mean"), 1e3):.1f} mrad, seam jerk '
               f'{draw_spread(in_process, ("seam", "jerk_mean")):.1f} rad/s^3')
@@ -199,12 +217,11 @@ def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
         f'demo\'s latency model), {draws} draws of the policy\'s sampling noise per episode '
         '(the row: all draws). Over ROS 2: the simulated robot, the chunk executor and the '
         'policy node as three processes over DDS (localhost), real time, the machine\'s own '
-        'latency, one draw per episode.\n\n'
-        + summary_table({f'{local} ({draws} draws per episode)':
-                         summary_row([m for d in in_process for m in d]),
-                         ros: summary_row(over_ros)})
-        + f'\nPer episode, over ROS 2 minus the mean of its in-process draws (mean over the '
-          f'episodes, paired 95% bootstrap interval; lower is better):\n\n{paired}\n'
+        f'latency, one draw per episode.{threaded_text}\n\n'
+        + summary_table(rows_summary)
+        + f'\nPer episode, paired differences (against in process: the mean of its draws; '
+          f'mean over the episodes, paired 95% bootstrap interval; lower is better):\n\n'
+          f'{paired}\n'
           f'One draw differs from another of the same episode by (SD, in process) {spread}: '
           'a single episode or two cannot tell the graph from the sampling noise.\n\n'
           f'Over ROS 2: chunk latency (observation stamp to arrival at an observer node) '

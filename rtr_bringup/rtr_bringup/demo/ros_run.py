@@ -79,12 +79,13 @@ def committed_graph_spec(out: Path, root: Path, composed: bool = False,
 def run_ros(config: DemoConfig, retrain: bool = False,
             save_checkpoints: bool = False, log: Callable[[str], None] = print) -> Path:
     """Artifacts, then ``config.real_time.episodes`` held-out episodes of
-    ``config.real_time.run`` over ROS 2 and in process (``config.real_time.draws`` draws of
-    the sampling noise each); writes ``runs/<name>/ros.md`` and
-    ``ros.json``."""
+    ``config.real_time.run`` over ROS 2, in process (``config.real_time.draws`` draws of
+    the sampling noise each) and in process on the wall clock (threads, no ROS); writes
+    ``runs/<name>/ros.md`` and ``ros.json``."""
     check_ros()
     import torch
 
+    from rtr_core.realtime import RealtimeConfig, prepare_process
     from rtr_core.ros_env import isolate_ros
     from rtr_ros.graph_run import run_episode
     from rtr_sim.recording import episode_seed
@@ -92,6 +93,7 @@ def run_ros(config: DemoConfig, retrain: bool = False,
 
     from .artifacts import prepare, record_config, task_config
     from .closed_loop import ClosedLoop
+    from .real_time import real_time_episode
 
     isolate_ros()  # localhost discovery, a domain of this run's own (before rclpy starts)
     run_dir = Path(config.runs_dir) / config.name
@@ -123,11 +125,25 @@ def run_ros(config: DemoConfig, retrain: bool = False,
                 'draws of the sampling noise')
             in_process.append([episode_metrics(loop.episode(seed), period, blend=blend)
                                for loop in loops])
-    text = report(run, config, in_process, over_ros, extras)
+    # the same episodes in process on the wall clock (threads, the latency model, no ROS):
+    # what real time alone does, so that the report can tell it from what DDS adds
+    threaded, threaded_stats = [], []
+    with SimRunner(config.data.task, dataclasses.replace(runner, realtime=True),
+                   task_config(config)) as sim:
+        loop = ClosedLoop(sim, artifacts.policies[run.policy], run, config, vae=artifacts.vae)
+        for done in prepare_process(RealtimeConfig()):  # as the executor node does
+            log(f'real-time loop: {done}')
+        for i in range(episodes):
+            log(f'  in process on the wall clock (threads, no ROS), held-out episode {i}')
+            episode, stats = real_time_episode(loop, episode_seed(config.data.eval_seed, i))
+            threaded.append(episode_metrics(episode, period, blend=blend))
+            threaded_stats.append(stats)
+    text = report(run, config, in_process, over_ros, extras, threaded, threaded_stats)
     write_text(run_dir / 'ros.md', text)
     write_text(run_dir / 'ros.json', json.dumps(
         {'run': run.name, 'episodes': episodes, 'draws': draws,
          'in_process': [mean_metrics(d) for d in in_process], 'in_process_draws': in_process,
+         'in_process_real_time': threaded, 'in_process_real_time_stats': threaded_stats,
          'ros': over_ros, 'ros_only': extras}, indent=2, sort_keys=True, default=float))
     log(text)
     return run_dir

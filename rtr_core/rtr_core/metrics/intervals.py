@@ -41,7 +41,8 @@ def paired_difference(a, b, samples: int = 10000, seed: int = 0
     """Mean of ``a - b`` over paired episodes (the same held-out seeds) and its 95% bootstrap
     confidence interval: how far apart two runs really are, given the episode-to-episode
     spread. Pairs where either value is not finite are left out."""
-    d = np.asarray(a, float) - np.asarray(b, float)
+    with np.errstate(invalid='ignore'):  # inf - inf: left out below
+        d = np.asarray(a, float) - np.asarray(b, float)
     d = d[np.isfinite(d)]
     if d.size == 0:
         return float('nan'), float('nan'), float('nan')
