@@ -32,6 +32,7 @@ def test_closed_loop_over_dds(demo_spec, composed):
     (rtr_graph) beside the robot's process."""
     import dataclasses
 
+    from rtr_bringup.demo.ros_graph import to_sim_time
     from rtr_ros.graph_run import run_episode
 
     out, spec = demo_spec
@@ -60,3 +61,9 @@ def test_closed_loop_over_dds(demo_spec, composed):
     metrics = robot['task_metrics']
     assert metrics['deviation_mean_mm'] < 25.0 and metrics['contact_fraction'] > 0.5, metrics
     assert np.median(result.chunk_latency) < 0.5, 'observation-to-chunk latency over DDS'
+    # rtr was ready when the task started: the first chunk was planned from an observation
+    # of the task's first 0.1 s (in process: at 0 s). With the robot activated first, the
+    # task's clock ran 0.4-0.7 s before the policy node was active, and the arm traced the
+    # shape 10-30 ticks behind the expert for the rest of the episode (2026-12-02)
+    first = to_sim_time(result.chunks['stamp'], robot['stamp_origins']).min()
+    assert first < 0.1, f'first chunk planned from an observation at {first:.2f} s of the task'
