@@ -26,6 +26,7 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
         ('clamped_ticks', str(state.clamped_ticks)),
         ('clipped_chunks', str(state.clipped_chunks)),
         ('stall_ticks', str(state.stall_ticks)),
+        ('late_merges', str(state.late_merges)),
         ('tick_lateness_p50_ms', f'{lateness.p50_ms:.3f}'),
         ('tick_lateness_p99_ms', f'{lateness.p99_ms:.3f}'),
         ('tick_lateness_max_ms', f'{lateness.max_ms:.3f}'),

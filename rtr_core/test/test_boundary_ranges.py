@@ -92,3 +92,40 @@ def test_splice_lead_longer_than_any_chunk_is_refused():
         ExecutorConfig(splice_lead_ticks=700)  # 11.7 s: more than max_chunk_duration (10 s)
     with pytest.raises(ConfigError, match='splice_lead_ticks'):
         ExecutorConfig(splice_lead_ticks=0)
+
+
+@pytest.mark.parametrize('lead', [1, 3])
+def test_a_merge_that_outlasts_its_lead_is_counted_late(lead):
+    """In real time the 60 Hz loop keeps ticking while a chunk is merged (rtr: VAE encode and
+    decode). A merge still running when its splice tick is due lands late: the tick ran the
+    old plan and the seam is anchored from there (seam jerk 145 rad/s^3 over ROS 2 with a
+    lead of 1, 36 with 3). Here the merge spans one tick."""
+    import threading
+
+    ex = ChunkExecutor(ExecutorConfig(splice_lead_ticks=lead, safety=WIDE), 'rtr',
+                       action_vae=random_vae())
+    ex.start(ramp(0.0, 1).positions[0] - 0.3 * T, 0.0)
+    assert ex.receive(ramp(0.0, 1), 0.0).accepted
+    for k in range(1, 31):
+        ex.tick(k * T)
+    merging, ticked = threading.Event(), threading.Event()
+    merge = ex.strategy.merge
+
+    def slow_merge(ctx):
+        merging.set()
+        assert ticked.wait(5.0)
+        return merge(ctx)
+
+    ex.strategy.merge = slow_merge
+    done = []
+    thread = threading.Thread(target=lambda: done.append(ex.receive(ramp(30 * T, 2), 30 * T)))
+    thread.start()
+    assert merging.wait(5.0)
+    ex.tick(31 * T)  # the loop's next tick, while the chunk is being merged
+    ticked.set()
+    thread.join(5.0)
+    assert done and done[0].accepted
+    assert ex.state().late_merges == (1 if lead == 1 else 0)
+    for k in range(32, 40):
+        ex.tick(k * T)
+    assert ex.state().chunk_id == 2  # late or not, the chunk runs

@@ -50,12 +50,17 @@ def bringup_config(name: str) -> Path:
                             f'share/rtr_bringup/config on AMENT_PREFIX_PATH')
 
 
-def executor_config(run: RunConfig, config: DemoConfig) -> ExecutorConfig:
+def executor_config(run: RunConfig, config: DemoConfig, real_time: bool = False
+                    ) -> ExecutorConfig:
     """The deployed executor configuration (bringup ``rtr_nodes.yaml``: joints, 60 Hz, the
-    arm's limits) with this run's strategy, trigger and boundary overrides."""
+    arm's limits) with this run's strategy, trigger and boundary overrides. In simulated time
+    (not ``real_time``) a chunk is merged between two ticks in no time, so it takes over at
+    the next tick (``splice_lead_ticks`` 1); in real time the deployed lead leaves its merge
+    the time it takes."""
     base = load_yaml(ExecutorConfig, bringup_config(NODES_YAML), EXECUTOR_KEY)
     return dataclasses.replace(
         base, strategy=run.strategy, window_duration=config.window_duration,
+        splice_lead_ticks=base.splice_lead_ticks if real_time else 1,
         trigger=TriggerConfig(run.trigger, config.trigger_threshold),
         boundary=dataclasses.replace(base.boundary, **run.boundary))
 
@@ -164,7 +169,8 @@ class ClosedLoop:
         self.source = source
         self.failures: list[tuple[float, str]] = []
         self.policy = run_policy(policy, run, config.rtc_execution_horizon)
-        self.executor = ChunkExecutor(executor_config(run, config), action_vae=vae)
+        self.executor = ChunkExecutor(executor_config(run, config, sim.config.realtime),
+                                      action_vae=vae)
         self.trigger = Trigger(self.executor.config.trigger)
         self.period = self.executor.config.control_period
         if tuple(self.policy.joint_names) != tuple(sim.arm.joint_names):

@@ -120,6 +120,7 @@ class ChunkExecutor:
             self._clamped_ticks = 0
             self._clipped_chunks = 0
             self._stall_ticks = 0
+            self._late_merges = 0
             self._clock_jumps = 0
             self._strategy_stale = False
             self.strategy.reset()
@@ -213,6 +214,9 @@ class ChunkExecutor:
                                         're-based its clock while the chunk was merged',
                                         locked=True)
                 self._clipped_chunks += outside
+                # merged after its splice tick ran (real time, a slow merge): it takes over a
+                # tick later, anchored to what ran meanwhile; splice_lead_ticks avoids it
+                self._late_merges += self._last_tick is not None and self._last_tick >= splice
                 self._pending = (plan, splice)
                 self._accepted += 1
                 self._last_received_id = chunk.chunk_id
@@ -427,6 +431,7 @@ class ChunkExecutor:
                 strategy=self.strategy.name, mode=self._mode,
                 chunks_accepted=self._accepted, chunks_rejected=sum(self._rejected.values()),
                 clamped_ticks=self._clamped_ticks, clipped_chunks=self._clipped_chunks,
+                late_merges=self._late_merges,
                 stall_ticks=self._stall_ticks,
                 last_rejection_reason=self._last_reason,
                 last_rejected_chunk_id=self._last_rejected_id)

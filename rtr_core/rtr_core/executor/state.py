@@ -30,5 +30,6 @@ class ExecutorState:
     clamped_ticks: int = 0
     clipped_chunks: int = 0  # accepted chunks with positions outside the joint limits (clipped)
     stall_ticks: int = 0
+    late_merges: int = 0  # chunks merged after their splice tick had run (real time)
     last_rejection_reason: str = ''
     last_rejected_chunk_id: int = 0  # so the policy side knows its chunk will not run
