@@ -119,9 +119,13 @@ class ChunkExecutorNode(LifecycleNode):
         for done in prepare_process(realtime):
             self.get_logger().info(f'real-time loop: {done}')
         self._priority_checked = realtime.priority == 0
+        # calls just after each tick of the node clock (the ticks the executor runs); with
+        # use_sim_time that clock may pause or run fast: then the loop keeps its own phase
+        sim_time = self.get_parameter('use_sim_time').value
         self._loop = PeriodicLoop(self.config.executor.control_period, self._tick,
                                   name='rtr-executor-60hz', on_error=fail_safe,
-                                  priority=realtime.priority).start()
+                                  priority=realtime.priority,
+                                  align=None if sim_time else self._now).start()
         self._diag_timer = self.create_timer(self.config.diagnostics_period, self._diagnose,
                                              callback_group=self._diag_group)
         return result

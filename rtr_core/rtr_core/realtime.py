@@ -103,12 +103,20 @@ class PeriodicLoop:
     is given: then it is counted, handed to ``on_error(exc, failing)`` with the number of
     consecutive failures (e.g. to hold the robot once per streak and log it)
     and the loop goes on, so a passing fault does not stop a robot for good.
+
+    ``align``: the clock of the ticks ``step`` executes (e.g. the node's ROS time, whose tick is
+    ``tick_of(now, period)``, the nearest multiple of ``period``). The deadlines are kept on
+    its multiples, nudged back every period (by at most half a period), so a call lands just
+    after the tick it executes. Without it the loop's phase is wherever it started: started
+    near half a period from that clock's ticks, a call a little late rounded to the next
+    tick and the following one to the same, skipping ticks (measured: 43 of 488 ticks of an
+    episode over ROS 2, 20 in process, jerk spikes of 4000 rad/s^3 in the commands).
     """
 
     def __init__(self, period: float, step: Callable[[], None], name: str = 'rtr-loop',
                  clock: Callable[[], float] = time.monotonic, keep: int = 100_000,
                  on_error: Callable[[Exception, int], None] | None = None,
-                 priority: int = 0):
+                 priority: int = 0, align: Callable[[], float] | None = None):
         if not period > 0:
             raise ValueError(f'period must be positive, got {period}')
         self.period = period
@@ -123,6 +131,7 @@ class PeriodicLoop:
         self._errors = self._failing = 0
         self.error: BaseException | None = None
         self._priority = priority
+        self._align = align
         self.priority_error = ''  # why the SCHED_FIFO priority asked for was not granted
 
     def start(self) -> PeriodicLoop:
@@ -152,6 +161,9 @@ class PeriodicLoop:
     def _run(self) -> None:
         self.priority_error = set_thread_priority(self._priority)
         deadline = self._clock()
+        if self._align is not None:  # start at the reference clock's next tick
+            deadline += -self._align() % self.period
+            self._stop.wait(max(0.0, deadline - self._clock()))
         while not self._stop.is_set():
             late = self._clock() - deadline
             self._lateness[self._count % self._lateness.size] = late
@@ -178,9 +190,17 @@ class PeriodicLoop:
                 skipped = int(behind // self.period)
                 self._overruns += skipped
                 deadline += skipped * self.period
+            if self._align is not None:
+                deadline = self._aligned(deadline)
             wait = deadline - self._clock()
             if wait > 0:
                 self._stop.wait(wait)
+
+    def _aligned(self, deadline: float) -> float:
+        """``deadline`` moved onto the nearest tick of the ``align`` clock (the two clocks
+        drift apart, and the reference may be re-set)."""
+        at = self._align() + (deadline - self._clock())  # the reference time at the deadline
+        return deadline - (at - self.period * round(at / self.period))
 
     def stats(self) -> LatenessStats:
         n = min(self._count, self._lateness.size)

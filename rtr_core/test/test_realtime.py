@@ -165,3 +165,25 @@ def test_a_refused_thread_priority_is_said_and_the_loop_runs_anyway(monkeypatch)
     time.sleep(0.02)
     plain.stop()
     assert len(asked) == 1 and plain.priority_error == ''
+
+
+def test_aligned_loop_calls_just_after_the_reference_ticks():
+    """A reference clock half a period off the loop's own (as a node's ROS time is off
+    time.monotonic): every call lands just after one of its ticks, each tick once."""
+    period = 0.02
+    offset = 0.49 * period + 1000.0  # the reference clock's ticks fall mid-way
+
+    def reference():
+        return time.monotonic() + offset
+
+    seen = []
+    loop = PeriodicLoop(period, lambda: seen.append(reference()), align=reference).start()
+    time.sleep(0.6)
+    loop.stop()
+    assert loop.error is None and len(seen) >= 15
+    phase = [(s % period) / period for s in seen]  # 0: on a tick, 0.1: 2 ms after it
+    late = sorted(phase)[len(phase) // 2]
+    assert late < 0.25, f'median call {late:.2f} periods after a reference tick'
+    ticks = [round(s / period) for s in seen]
+    irregular = sum(b - a != 1 for a, b in zip(ticks, ticks[1:], strict=False))
+    assert irregular <= 1, ticks  # one stall of the machine may skip one

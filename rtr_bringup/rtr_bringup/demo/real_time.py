@@ -98,7 +98,7 @@ def real_time_episode(loop: ClosedLoop, seed: int, bag_path: Path | None = None
         with lock:
             rows.append(r)
 
-    ticker = PeriodicLoop(loop.period, tick, name='rtr-demo-executor', clock=clock)
+    ticker = PeriodicLoop(loop.period, tick, name='rtr-demo-executor', clock=clock, align=clock)
     end = episode.duration + config.extra_time
     with bag if bag is not None else contextlib.nullcontext():
         feed(obs)
