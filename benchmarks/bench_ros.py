@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+LATE_MS = 10.0  # the issue's bound on any tick's lateness
 
 
 def one_run(out: Path, composed: bool, executor: dict) -> dict:
@@ -46,6 +47,7 @@ def one_run(out: Path, composed: bool, executor: dict) -> dict:
             'late_p50': float(diag.get('tick_lateness_p50_ms', 'nan')),
             'late_p99': float(diag.get('tick_lateness_p99_ms', 'nan')),
             'late_max': float(diag.get('tick_lateness_max_ms', 'nan')),
+            'late_worst': diag.get('tick_lateness_worst', ''),
             'latency': r.chunk_latency, 'compute_p50': float(policy.get('compute_p50_ms', 'nan')),
             'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
             'lag_dropped': float(r.robot.get('lag_dropped_s', 0.0)),
@@ -214,7 +216,8 @@ def main(argv=None) -> int:
                 out = Path(tmp) / f'{int(composed)}_{len(variant)}_{i}'
                 done.append(one_run(out, composed, variants[variant]))
                 print(f'{layouts[composed]}{variant} run {i}: '
-                      f'{done[-1]["windows_per_s"]:.1f} windows/s', file=sys.stderr, flush=True)
+                      f'{done[-1]["windows_per_s"]:.1f} windows/s, worst tick '
+                      f'{done[-1]["late_worst"] or "n/a"}', file=sys.stderr, flush=True)
     rows = [table(layouts[c] + v, done) for (c, v), done in runs.items()]
     load = os.getloadavg()
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
@@ -225,6 +228,12 @@ def main(argv=None) -> int:
     print('|---|---|---|---|---|---|---|---|---|---|---|')
     for row in rows:
         print(row)
+    late = [(f'{layouts[c]}{v}', i, r['late_worst']) for (c, v), done in runs.items()
+            for i, r in enumerate(done) if r['late_max'] > LATE_MS]
+    if late:  # the executor's own breakdown of each such run's latest tick (rtr_core.tick_probe)
+        print(f'\nRuns whose latest executor tick was over {LATE_MS:g} ms late, that tick:\n')
+        for name, i, worst in late:
+            print(f'- {name}, run {i}: {worst}')
     return 0
 
 

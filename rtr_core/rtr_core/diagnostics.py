@@ -30,6 +30,7 @@ def executor_diagnostics(state: ExecutorState, lateness: LatenessStats
         ('tick_lateness_p50_ms', f'{lateness.p50_ms:.3f}'),
         ('tick_lateness_p99_ms', f'{lateness.p99_ms:.3f}'),
         ('tick_lateness_max_ms', f'{lateness.max_ms:.3f}'),
+        ('tick_lateness_worst', '' if lateness.worst is None else str(lateness.worst)),
         ('missed_ticks', str(lateness.overruns)),
         ('tick_errors', str(lateness.errors)),
         ('last_tick_error', lateness.last_error),

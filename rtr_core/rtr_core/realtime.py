@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import ConfigError
+from .tick_probe import LateTick, ThreadProbe
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class LatenessStats:
     errors: int = 0  # steps that raised
     failing: int = 0  # consecutive steps that raised (0: the last one worked)
     last_error: str = ''
+    worst: LateTick | None = None  # the latest tick, broken down by cause
 
 
 class PeriodicLoop:
@@ -132,6 +134,7 @@ class PeriodicLoop:
         self.error: BaseException | None = None
         self._priority = priority
         self._align = align
+        self._worst: LateTick | None = None
         self.priority_error = ''  # why the SCHED_FIFO priority asked for was not granted
 
     def start(self) -> PeriodicLoop:
@@ -160,14 +163,26 @@ class PeriodicLoop:
 
     def _run(self) -> None:
         self.priority_error = set_thread_priority(self._priority)
-        deadline = self._clock()
+        probe = ThreadProbe()
+        try:
+            self._loop(probe)
+        finally:
+            probe.close()
+
+    def _loop(self, probe: ThreadProbe) -> None:
+        deadline = started = self._clock()
         if self._align is not None:  # start at the reference clock's next tick
             deadline += -self._align() % self.period
             self._stop.wait(max(0.0, deadline - self._clock()))
+        ended, after_step = deadline, probe.sample()  # the previous step's end
         while not self._stop.is_set():
-            late = self._clock() - deadline
+            now = self._clock()
+            late = now - deadline
             self._lateness[self._count % self._lateness.size] = late
             self._count += 1
+            if self._worst is None or late * 1e3 > self._worst.lateness_ms:
+                self._worst = LateTick.of(late, now - started, max(0.0, ended - deadline),
+                                          after_step, probe.sample())
             try:
                 self._step()
                 self._failing = 0
@@ -185,7 +200,8 @@ class PeriodicLoop:
                 self.error = exc
                 return
             deadline += self.period
-            behind = self._clock() - deadline
+            ended, after_step = self._clock(), probe.sample()
+            behind = ended - deadline
             if behind >= self.period:
                 skipped = int(behind // self.period)
                 self._overruns += skipped
@@ -211,4 +227,4 @@ class PeriodicLoop:
                                  self._failing, error)
         return LatenessStats(self._count, float(np.percentile(late, 50)),
                              float(np.percentile(late, 99)), float(late.max()),
-                             self._overruns, self._errors, self._failing, error)
+                             self._overruns, self._errors, self._failing, error, self._worst)

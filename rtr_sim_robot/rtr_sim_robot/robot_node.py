@@ -26,6 +26,7 @@ deactivate stops the physics.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -252,7 +253,7 @@ class SimRobotNode(LifecycleNode):
             # the per-tick trace (rtr_sim EpisodeTrace.load; simulated time)
             'trace_file': f'{self.config.result_path}.trace.npz' if self.config.result_path
             else '',
-            'loop': self._loop.stats().__dict__ if self._loop is not None else {},
+            'loop': dataclasses.asdict(self._loop.stats()) if self._loop is not None else {},
         }
         self.get_logger().info(f'episode done: success {result.success}, '
                                f'{windows.size} windows ({rejected} rejected)')

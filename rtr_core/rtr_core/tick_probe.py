@@ -1,0 +1,128 @@
+"""Why was a tick late? What the kernel and the interpreter did to a loop thread meanwhile.
+
+A tick of a Python loop thread starts late for reasons that can be told apart from inside the
+process (Linux): the previous step ran past the deadline; the thread was runnable but waited
+for a core (the kernel's run-queue delay, ``/proc/thread-self/schedstat``); the cyclic garbage
+collector stopped the process (``gc.callbacks``); the thread faulted pages in
+(``getrusage(RUSAGE_THREAD)``). What none of these explains is the wait for the GIL (another
+thread of the process held it) or a late timer. :class:`PeriodicLoop` keeps this breakdown
+for its latest tick (``LatenessStats.worst``), so a stall reported by ``/diagnostics`` says
+where to look.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import time
+from dataclasses import dataclass
+
+try:
+    import resource
+except ImportError:  # not POSIX
+    resource = None
+
+_gc_total = 0.0
+_gc_started: float | None = None
+
+
+def _on_gc(phase: str, info: dict) -> None:
+    global _gc_total, _gc_started
+    if phase == 'start':
+        _gc_started = time.perf_counter()
+    elif _gc_started is not None:
+        _gc_total += time.perf_counter() - _gc_started
+        _gc_started = None
+
+
+def gc_seconds() -> float:
+    """Seconds this process has spent in garbage collections since the first call (the
+    collector stops every thread: they all hold or wait for the GIL), a collection under way
+    included: the callback that ends one is Python code, where the thread that waited for the
+    collection often takes the GIL over before the total is updated."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+    started = _gc_started
+    return _gc_total + (0.0 if started is None else time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class ThreadSample:
+    run_queue: float  # s this thread was runnable but waited for a core, since it started
+    gc: float  # s the process spent collecting garbage
+    faults: int  # page faults of this thread (minor + major)
+    major_faults: int
+    preempted: int  # involuntary context switches of this thread
+
+
+class ThreadProbe:
+    """Counters of the thread that creates it (create it in the loop thread)."""
+
+    def __init__(self) -> None:
+        try:  # /proc/thread-self resolves to this thread when opened: the fd stays bound to it
+            self._schedstat: int | None = os.open('/proc/thread-self/schedstat', os.O_RDONLY)
+        except OSError:
+            self._schedstat = None
+        self._usage = getattr(resource, 'RUSAGE_THREAD', None)
+        gc_seconds()
+
+    def sample(self) -> ThreadSample:
+        delay = math.nan
+        if self._schedstat is not None:
+            try:
+                delay = int(os.pread(self._schedstat, 128, 0).split()[1]) * 1e-9
+            except (OSError, ValueError, IndexError):
+                delay = math.nan
+        faults = major = preempted = -1
+        if self._usage is not None:
+            usage = resource.getrusage(self._usage)
+            faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
+            preempted = usage.ru_nivcsw
+        return ThreadSample(delay, gc_seconds(), faults, major, preempted)
+
+    def close(self) -> None:
+        if self._schedstat is not None:
+            os.close(self._schedstat)
+            self._schedstat = None
+
+
+@dataclass(frozen=True)
+class LateTick:
+    """One late tick, broken down (ms). ``overrun``: the previous step ended this long after
+    this tick's deadline; the rest happened while the thread waited for the deadline."""
+
+    lateness_ms: float
+    at_s: float  # seconds after the loop started
+    overrun_ms: float
+    run_queue_ms: float  # NaN where the kernel does not say
+    gc_ms: float
+    faults: int
+    major_faults: int
+    preempted: int
+
+    @staticmethod
+    def of(lateness: float, at: float, overrun: float, before: ThreadSample,
+           after: ThreadSample) -> LateTick:
+        return LateTick(lateness * 1e3, at, overrun * 1e3,
+                        (after.run_queue - before.run_queue) * 1e3,
+                        (after.gc - before.gc) * 1e3, after.faults - before.faults,
+                        after.major_faults - before.major_faults,
+                        after.preempted - before.preempted)
+
+    @property
+    def unexplained_ms(self) -> float:
+        """Lateness none of the counters explains: the GIL held by another thread of the
+        process, or a late timer."""
+        known = self.overrun_ms + self.gc_ms + \
+            (0.0 if math.isnan(self.run_queue_ms) else self.run_queue_ms)
+        return max(0.0, self.lateness_ms - known)
+
+    def __str__(self) -> str:
+        queue = 'n/a' if math.isnan(self.run_queue_ms) else f'{self.run_queue_ms:.1f} ms'
+        return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s: previous step '
+                f'{self.overrun_ms:.1f} ms past the deadline, waiting for a core {queue}, '
+                f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
+                f'({self.major_faults} major), preempted {self.preempted}x; '
+                f'{self.unexplained_ms:.1f} ms unexplained (GIL held by another thread, or '
+                f'the timer)')
