@@ -4,8 +4,10 @@ A tick of a Python loop thread starts late for reasons that can be told apart fr
 process (Linux): the previous step ran past the deadline; the thread was runnable but waited
 for a core (the kernel's run-queue delay, ``/proc/thread-self/schedstat``); the cyclic garbage
 collector stopped the process (``gc.callbacks``); the thread faulted pages in
-(``getrusage(RUSAGE_THREAD)``). What none of these explains is the wait for the GIL (another
-thread of the process held it) or a late timer. :class:`PeriodicLoop` keeps this breakdown
+(``getrusage(RUSAGE_THREAD)``); the hypervisor ran another guest on the virtual cores (steal
+time, ``/proc/stat``, in 10 ms units). What none of these explains is the wait for the GIL
+(another thread of the process held it: the thread then blocks more than once, counted as
+voluntary switches) or a late timer. :class:`PeriodicLoop` keeps this breakdown
 for its latest tick (``LatenessStats.worst``), so a stall reported by ``/diagnostics`` says
 where to look.
 """
@@ -54,6 +56,8 @@ class ThreadSample:
     faults: int  # page faults of this thread (minor + major)
     major_faults: int
     preempted: int  # involuntary context switches of this thread
+    blocked: int  # voluntary context switches of this thread (sleeps, waits for the GIL)
+    steal: float  # s the hypervisor gave the machine's virtual cores to others (all cores)
 
 
 class ThreadProbe:
@@ -65,6 +69,11 @@ class ThreadProbe:
         except OSError:
             self._schedstat = None
         self._usage = getattr(resource, 'RUSAGE_THREAD', None)
+        try:
+            self._stat: int | None = os.open('/proc/stat', os.O_RDONLY)
+            self._jiffy = 1.0 / os.sysconf('SC_CLK_TCK')
+        except (OSError, ValueError, AttributeError):
+            self._stat = None
         gc_seconds()
 
     def sample(self) -> ThreadSample:
@@ -74,17 +83,24 @@ class ThreadProbe:
                 delay = int(os.pread(self._schedstat, 128, 0).split()[1]) * 1e-9
             except (OSError, ValueError, IndexError):
                 delay = math.nan
-        faults = major = preempted = -1
+        faults = major = preempted = blocked = -1
         if self._usage is not None:
             usage = resource.getrusage(self._usage)
             faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
-            preempted = usage.ru_nivcsw
-        return ThreadSample(delay, gc_seconds(), faults, major, preempted)
+            preempted, blocked = usage.ru_nivcsw, usage.ru_nvcsw
+        steal = math.nan
+        if self._stat is not None:
+            try:  # 'cpu  user nice system idle iowait irq softirq steal ...'
+                steal = int(os.pread(self._stat, 256, 0).split(maxsplit=9)[8]) * self._jiffy
+            except (OSError, ValueError, IndexError):
+                steal = math.nan
+        return ThreadSample(delay, gc_seconds(), faults, major, preempted, blocked, steal)
 
     def close(self) -> None:
-        if self._schedstat is not None:
-            os.close(self._schedstat)
-            self._schedstat = None
+        for fd in (self._schedstat, self._stat):
+            if fd is not None:
+                os.close(fd)
+        self._schedstat = self._stat = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,8 @@ class LateTick:
     faults: int
     major_faults: int
     preempted: int
+    blocked: int  # times the thread blocked (1: just its sleep; more: waits for the GIL)
+    steal_ms: float  # hypervisor steal time of all virtual cores, 10 ms resolution
 
     @staticmethod
     def of(lateness: float, at: float, overrun: float, before: ThreadSample,
@@ -108,7 +126,8 @@ class LateTick:
                         (after.run_queue - before.run_queue) * 1e3,
                         (after.gc - before.gc) * 1e3, after.faults - before.faults,
                         after.major_faults - before.major_faults,
-                        after.preempted - before.preempted)
+                        after.preempted - before.preempted, after.blocked - before.blocked,
+                        (after.steal - before.steal) * 1e3)
 
     @property
     def unexplained_ms(self) -> float:
@@ -120,9 +139,11 @@ class LateTick:
 
     def __str__(self) -> str:
         queue = 'n/a' if math.isnan(self.run_queue_ms) else f'{self.run_queue_ms:.1f} ms'
+        steal = 'n/a' if math.isnan(self.steal_ms) else f'{self.steal_ms:.0f} ms'
         return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s: previous step '
                 f'{self.overrun_ms:.1f} ms past the deadline, waiting for a core {queue}, '
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
-                f'({self.major_faults} major), preempted {self.preempted}x; '
+                f'({self.major_faults} major), preempted {self.preempted}x, blocked '
+                f'{self.blocked}x, hypervisor steal {steal} (all cores); '
                 f'{self.unexplained_ms:.1f} ms unexplained (GIL held by another thread, or '
                 f'the timer)')

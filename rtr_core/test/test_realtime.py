@@ -191,20 +191,20 @@ def test_aligned_loop_calls_just_after_the_reference_ticks():
 
 def test_the_latest_tick_says_the_previous_step_overran():
     """A late tick is broken down by cause (rtr_core.tick_probe): here the step before it ran
-    5.5 ms past the tick's deadline."""
+    40 ms past the tick's deadline (long enough to stand out from a virtual machine's steal)."""
     calls = []
 
     def step():
         calls.append(1)
-        if len(calls) == 5:
-            time.sleep(0.0155)
+        if len(calls) == 3:
+            time.sleep(0.09)
 
-    loop = PeriodicLoop(0.01, step).start()
-    time.sleep(0.15)
+    loop = PeriodicLoop(0.05, step).start()
+    time.sleep(0.4)
     loop.stop()
     worst = loop.stats().worst
-    assert worst is not None and worst.overrun_ms >= 4.0, worst
-    assert worst.lateness_ms >= worst.overrun_ms and worst.at_s > 0.03
+    assert worst is not None and worst.overrun_ms >= 30.0, worst
+    assert worst.lateness_ms >= worst.overrun_ms and worst.at_s > 0.1
     assert 'past the deadline' in str(worst)
 
 
@@ -213,9 +213,9 @@ def test_the_latest_tick_says_garbage_collection_stopped_it():
     the breakdown puts the wait on the garbage collector, not on the kernel or the GIL."""
     import gc
 
+    junk = [[i] for i in range(1_500_000)]  # live containers a full collection scans
     loop = PeriodicLoop(0.01, lambda: None).start()
     time.sleep(0.05)
-    junk = [[i] for i in range(1_500_000)]  # live containers a full collection scans
     started = time.perf_counter()
     gc.collect()
     took = (time.perf_counter() - started) * 1e3
@@ -227,3 +227,4 @@ def test_the_latest_tick_says_garbage_collection_stopped_it():
     assert worst.lateness_ms > 5 and worst.gc_ms >= 0.8 * worst.lateness_ms, worst
     assert worst.unexplained_ms < 0.5 * worst.lateness_ms
     assert worst.run_queue_ms == worst.run_queue_ms, 'Linux says how long it waited for a core'
+    assert worst.blocked >= 1 and 'garbage collection' in str(worst)
