@@ -313,6 +313,9 @@ def test_real_time_episode_reports_tick_lateness(tiny, one_thread):
     data = json.loads((run_dir / 'real_time.json').read_text())
     late = data['stats'][0]['tick_lateness_ms']
     assert data['stats'][0]['ticks'] > 300 and 0 <= late['p50'] <= late['p99'] <= late['max']
+    # its latest tick broken down by cause, and merges that landed after their splice tick
+    assert data['stats'][0]['worst_tick'].startswith(f'{late["max"]:.1f} ms late')
+    assert data['stats'][0]['late_merges'] >= 0
     assert data['row']['episodes'] == 1
     assert '(real time)' in (run_dir / 'real_time.md').read_text()
 
@@ -402,6 +405,7 @@ def test_ros_demo_scores_the_graph_over_dds_like_the_in_process_run(tiny, one_th
     # the executor's command of (nearly) every tick reached the record, at ~60 windows/s
     assert extra['ticks'] > 200 and extra['missing_ticks'] <= 0.1 * extra['ticks']
     assert extra['windows_per_s'] > 30 and extra['windows_rejected'] == 0
+    assert extra['late_merges'] >= 0 and ' ms late at ' in extra['worst_tick']
     # the tiny policy (40 training steps) may never put the pen down: the task deviation is
     # then inf both ways; the executed command followed the expert's plan within 0.5 rad
     assert ros['counters']['chunks'] >= 3 and 'deviation_mean_mm' in ros['task']

@@ -126,6 +126,9 @@ def real_time_episode(loop: ClosedLoop, seed: int, bag_path: Path | None = None
     stats = {'tick_lateness_ms': {'p50': lateness.p50_ms, 'p99': lateness.p99_ms,
                                   'max': lateness.max_ms},
              'ticks': lateness.ticks, 'overruns': lateness.overruns,
+             'worst_tick': '' if lateness.worst is None else str(lateness.worst),
+             # merges that finished after their splice tick ran (real time only)
+             'late_merges': int(ex.state().late_merges),
              'inference': worker.stats().__dict__}
     return log, stats
 
@@ -177,7 +180,9 @@ def run_real_time(config: DemoConfig, retrain: bool = False, save_checkpoints: b
     text = (summary_table({f'{run.name} (real time)': row}) +
             f'\nExecutor tick lateness (60 Hz loop thread, wall clock): p50 {late["p50"]:.2f} ms,'
             f' p99 {late["p99"]:.2f} ms, max {late["max"]:.2f} ms, {overruns} overrun ticks '
-            f'over {sum(s["ticks"] for s in stats)} ticks; policy compute p50 '
+            f'over {sum(s["ticks"] for s in stats)} ticks; '
+            f'{sum(s["late_merges"] for s in stats)} chunks merged after their splice tick; '
+            f'policy compute p50 '
             f'{row["inference_ms"]:.0f} ms in its worker thread.\n')
     write_text(run_dir / 'real_time.md', '# rtr demo --real-time\n\n' + text)
     write_text(run_dir / 'real_time.json', json.dumps(
