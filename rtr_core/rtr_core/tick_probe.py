@@ -137,10 +137,29 @@ class LateTick:
             (0.0 if math.isnan(self.run_queue_ms) else self.run_queue_ms)
         return max(0.0, self.lateness_ms - known)
 
+    @property
+    def cause(self) -> str:
+        """The likely cause, in words: the counter that explains at least half of the
+        lateness, else a GIL wait (the thread blocked more than once), else the hypervisor
+        (steal time meanwhile), else the timer."""
+        known = {'the previous step overran': self.overrun_ms,
+                 'waiting for a core (the kernel ran another task: a non-preemptible kernel '
+                 'section, or a real-time thread of higher priority)': self.run_queue_ms,
+                 'garbage collection': self.gc_ms}
+        name, ms = max(known.items(), key=lambda kv: -1.0 if math.isnan(kv[1]) else kv[1])
+        if ms >= 0.5 * self.lateness_ms:
+            return name
+        if self.blocked > 1:
+            return 'the GIL, held by another thread of the process'
+        if self.steal_ms > 0:
+            return 'the hypervisor (steal time)'
+        return 'unexplained (the timer)'
+
     def __str__(self) -> str:
         queue = 'n/a' if math.isnan(self.run_queue_ms) else f'{self.run_queue_ms:.1f} ms'
         steal = 'n/a' if math.isnan(self.steal_ms) else f'{self.steal_ms:.0f} ms'
-        return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s: previous step '
+        return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s, likely {self.cause}: '
+                f'previous step '
                 f'{self.overrun_ms:.1f} ms past the deadline, waiting for a core {queue}, '
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
                 f'({self.major_faults} major), preempted {self.preempted}x, blocked '
