@@ -10,7 +10,8 @@ its process holds the GIL (released to a waiting thread only every ``sys.getswit
 (torch, rclpy and a model are hundreds of thousands), and other processes occupy the cores.
 :class:`RealtimeConfig` addresses each: a shorter switch interval, ``gc.freeze()`` once the
 process is set up, and optionally a SCHED_FIFO priority for the loop thread (what
-ros2_control's ``thread_priority`` does for its update loop).
+ros2_control's ``thread_priority`` does for its update loop). The loop keeps its latest tick
+broken down by these causes (:mod:`rtr_core.tick_probe`), so a stall says where it came from.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class LatenessStats:
     errors: int = 0  # steps that raised
     failing: int = 0  # consecutive steps that raised (0: the last one worked)
     last_error: str = ''
-    worst: LateTick | None = None  # the latest tick, broken down by cause
+    # the latest tick since the loop started (the percentiles and max: the last `keep` ticks),
+    # broken down by cause (rtr_core.tick_probe)
+    worst: LateTick | None = None
 
 
 class PeriodicLoop:
