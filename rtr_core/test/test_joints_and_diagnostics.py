@@ -28,9 +28,15 @@ def test_executor_diagnostics_levels():
     assert (level, message) == (OK, 'executing')
     assert dict(values)['stall_ticks'] == '4'
     assert executor_diagnostics(state(MODE_HOLDING), fine)[0] == WARN
-    late = LatenessStats(100, 5.0, 40.0, 60.0, 3)
-    level, message, _ = executor_diagnostics(state(MODE_EXECUTING), late)
+    assert dict(values)['tick_lateness_worst'] == ''
+    from rtr_core.tick_probe import LateTick
+
+    worst = LateTick(60.0, 3.5, 0.0, 55.0, 0.0, 0, 0, 0, 1, 0.0)
+    late = LatenessStats(100, 5.0, 40.0, 60.0, 3, worst=worst)
+    level, message, values = executor_diagnostics(state(MODE_EXECUTING), late)
     assert level == WARN and 'late' in message
+    assert dict(values)['tick_lateness_worst'].startswith('60.0 ms late at 3.5 s, likely '
+                                                          'waiting for a core')
 
 
 def test_policy_diagnostics_warn_on_stale_inputs():
