@@ -63,7 +63,7 @@ def train_vae_on(refs, names, out: Path, steps: int):
 
     trajs = [Trajectory(q, 1 / 60, names, name) for name, _, q in refs]
     t0 = time.perf_counter()
-    result = train_vae(trajs[:-2], trajs[-2:], out, VAEConfig(),
+    result = train_vae(trajs[:-2], trajs[-2:], out, VAEConfig(per_joint=False),  # the demo's
                        VAETrainingConfig(steps=steps, batch_size=64, lr=3e-3, warmup_steps=50,
                                          eval_every=steps, progress=False, threads=1))
     return result, time.perf_counter() - t0

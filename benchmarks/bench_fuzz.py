@@ -72,7 +72,8 @@ def random_vae(config: ExecutorConfig, seed: int = 0):
 
     torch.manual_seed(seed)
     names = config.joint_names
-    return ActionVAE(VAEConfig(horizon=HORIZON, action_dim=len(names), dt=PERIOD),
+    return ActionVAE(VAEConfig(horizon=HORIZON, action_dim=len(names), dt=PERIOD,
+                               per_joint=False),
                      MinMaxNormaliser(config.limit('position_lower'),
                                       config.limit('position_upper')), names)
 

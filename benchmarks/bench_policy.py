@@ -54,7 +54,7 @@ def _fresh_policies(down_dims) -> list[Policy]:
     joints = 7
     contract = ObservationContract().with_joint_names([f'joint_{i + 1}' for i in range(joints)])
     unit = MinMaxNormaliser(-np.ones(joints), np.ones(joints))
-    vae = ActionVAE(VAEConfig(action_dim=joints), unit)
+    vae = ActionVAE(VAEConfig(action_dim=joints, per_joint=False), unit)  # 12 x 8, the demo's
     norms = {'action': unit, 'native': MinMaxNormaliser(-np.ones(8), np.ones(8)),
              'joint_positions': unit, 'wrench': MinMaxNormaliser(-np.ones(6), np.ones(6))}
     configs = [PolicyConfig(down_dims=down_dims),

@@ -60,7 +60,7 @@ def _executor() -> ChunkExecutor:
         max_velocity=tuple(arm.max_velocity), max_acceleration=tuple(arm.max_acceleration),
         max_jerk=tuple(arm.max_jerk), max_step=tuple(arm.max_velocity * T)))
     torch.manual_seed(0)
-    vae = ActionVAE(VAEConfig(horizon=H, action_dim=arm.dof, dt=T),
+    vae = ActionVAE(VAEConfig(horizon=H, action_dim=arm.dof, dt=T, per_joint=False),
                     MinMaxNormaliser(arm.lower, arm.upper), arm.joint_names)
     return ChunkExecutor(config, action_vae=vae)
 

@@ -97,7 +97,7 @@ def _obs(stamp=2.0, size=32):
 
 
 @pytest.mark.parametrize('name, kw, steps, dt, latent', [
-    ('latent_diffusion', {}, 16, 1 / 60, (4, 4)),
+    ('latent_diffusion', {}, 16, 1 / 60, (4, 4 * J)),  # per joint: 4 channels per joint
     ('action_diffusion', {}, 16, 1 / 60, None),
     ('action_diffusion', {'action_rate_hz': 15.0}, 4, 1 / 15, None),
     ('action_diffusion', {'action_rate_hz': 15.0, 'interpolation': 'cubic'}, 13, 1 / 60, None),

@@ -39,9 +39,11 @@ def vae():
 def test_shapes_single_and_batch(vae):
     x = smooth_chunks(5)
     z = vae.encode(x)
-    assert z.shape == (5, 12, 8) and vae.latent_shape == (12, 8)
+    # the default is per joint: one latent channel per joint (the mixed network: 12 x 8)
+    assert z.shape == (5, 12, 7) and vae.latent_shape == (12, 7)
+    assert VAEConfig(per_joint=False).latent_shape == (12, 8)
     assert vae.decode(z).shape == (5, 48, 7)
-    assert vae.encode(x[0]).shape == (12, 8)
+    assert vae.encode(x[0]).shape == (12, 7)
     assert vae.decode(z[0]).shape == (48, 7)
     np.testing.assert_allclose(vae.encode(x[2]), z[2], atol=1e-5)
     np.testing.assert_allclose(vae.reconstruct(x), vae.decode(z), atol=1e-5)
@@ -61,8 +63,8 @@ def test_encode_is_the_deterministic_posterior_mean(vae):
 def test_downsampling_is_configurable(downsample):
     cfg = VAEConfig(horizon=48, action_dim=3, downsample=downsample, decoder='conv')
     vae = ActionVAE(cfg, MinMaxNormaliser(-np.ones(3), np.ones(3)))
-    assert vae.encode(np.zeros((48, 3))).shape == (48 // downsample, cfg.latent_channels)
-    assert vae.decode(np.zeros((48 // downsample, 8))).shape == (48, 3)
+    assert vae.encode(np.zeros((48, 3))).shape == (48 // downsample, 3 * cfg.latent_channels)
+    assert vae.decode(np.zeros(cfg.latent_shape)).shape == (48, 3)
 
 
 def test_a_linear_motion_stays_linear_through_the_edges():
@@ -98,8 +100,8 @@ def test_bad_config_and_input_name_the_field(vae):
         VAEConfig(horizon=64, downsample=32)
     with pytest.raises(RtrError, match=r'expected shape \(48, 7\)'):
         vae.encode(np.zeros((47, 7)))
-    with pytest.raises(RtrError, match=r'expected shape \(12, 8\)'):
-        vae.decode(np.zeros((12, 7)))
+    with pytest.raises(RtrError, match=r'expected shape \(12, 7\)'):
+        vae.decode(np.zeros((12, 8)))
     with pytest.raises(RtrError, match='action names'):
         ActionVAE(VAEConfig(action_dim=2), MinMaxNormaliser(-np.ones(2), np.ones(2)), ['a'])
 
@@ -152,7 +154,7 @@ def test_load_errors_are_clear(vae, tmp_path):
     with pytest.raises(CheckpointError, match=f'version {FORMAT_VERSION + 1}'):
         ActionVAE.load(path)
     vae.save(path)
-    _rewrite(path, config={**vae.config.to_dict(), 'hidden_channels': 32})
+    _rewrite(path, config={**vae.config.to_dict(), 'hidden_channels': 16})
     with pytest.raises(CheckpointError, match='weights do not match'):
         ActionVAE.load(path)
     _rewrite(path, config={**vae.config.to_dict(), 'layers': 3})
@@ -203,10 +205,16 @@ def test_per_joint_encodes_every_dimension_on_its_own(tmp_path):
 def test_configs_from_before_per_joint_keep_their_meaning_and_hash():
     """Checkpoints written before the field existed have no per_joint: they are the mixed
     network, and the field is left out of the config dict (the content hash and the demo's
-    artifact keys) when it is False."""
-    mixed = VAEConfig()
-    assert 'per_joint' not in mixed.to_dict()
-    assert VAEConfig.from_dict(mixed.to_dict()) == mixed and not mixed.per_joint
-    assert VAEConfig(per_joint=True).to_dict()['per_joint'] is True
+    artifact keys) when it is False. The default is per joint, with its own sizes."""
+    old = {'horizon': 48, 'action_dim': 7, 'dt': 1 / 60, 'downsample': 4,
+           'hidden_channels': 64, 'latent_channels': 8, 'kernel_size': 5, 'decoder': 'conv',
+           'mlp_hidden': 128}  # a config dict as written before per_joint existed
+    mixed = VAEConfig.from_dict(old)
+    assert not mixed.per_joint and mixed.to_dict() == old
+    assert mixed == VAEConfig(per_joint=False)  # the mixed network keeps its sizes
+    default = VAEConfig()
+    assert default.per_joint and default.to_dict()['per_joint'] is True
+    assert (default.hidden_channels, default.latent_channels) == (32, 1)
+    assert VAEConfig.from_dict(default.to_dict()) == default
     with pytest.raises(RtrError, match='per_joint'):
         VAEConfig(per_joint='yes')

@@ -11,9 +11,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import typing
 
 #: Config fields the command sets another way (from the data, from ``--rate``, a flag).
 _DERIVED = {'action_dim', 'dt', 'progress'}
+
+
+def _option_type(cls, f: dataclasses.Field) -> type:
+    """What an option of field ``f`` parses to: its default's type, else the type its
+    annotation allows besides None (``int | None = None``: int)."""
+    if f.default is not None:
+        return type(f.default)
+    hint = typing.get_type_hints(cls)[f.name]
+    kinds = [a for a in typing.get_args(hint) if a is not type(None)]
+    return kinds[0] if len(kinds) == 1 else str
 
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls, title: str) -> None:
@@ -21,15 +32,16 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls, title: str) -> 
     for f in dataclasses.fields(cls):
         if f.name in _DERIVED:
             continue
-        kind = type(f.default) if f.default is not None else str
+        kind = _option_type(cls, f)
         if kind is bool:  # --per-joint / --no-per-joint (type=bool would take any text as True)
             group.add_argument(f'--{f.name.replace("_", "-")}', dest=f.name,
                                action=argparse.BooleanOptionalAction, default=f.default,
                                help=f'{cls.__name__}.{f.name}')
             continue
+        note = ' (None: set from the other fields, see the class)' if f.default is None else ''
         group.add_argument(f'--{f.name.replace("_", "-")}', dest=f.name, type=kind,
                            default=f.default, metavar=kind.__name__.upper(),
-                           help=f'{cls.__name__}.{f.name}')
+                           help=f'{cls.__name__}.{f.name}{note}')
 
 
 def _from_args(cls, args: argparse.Namespace, **fixed):
@@ -87,8 +99,8 @@ def run_vae(args) -> int:
         return 0
     hint = ('train longer (--resume --steps N)' if result.vae.config.per_joint else
             'if the joints move together differently from trajectory to trajectory (several '
-            'tasks or arms pooled), train with --per-joint --latent-channels 1 '
-            '--hidden-channels 32 (docs/vae.md); otherwise train longer (--resume --steps N)')
+            'tasks or arms pooled), train without --no-per-joint (the per-joint network, '
+            'docs/vae.md); otherwise train longer (--resume --steps N)')
     print(f'rtr: error: the VAE did not learn {", ".join(result.report.unlearned)} (validation '
           f'error not below {result.report.max_baseline_ratio:g}x that of predicting each '
           f'window by its mean; see the table). Its checkpoint is {result.checkpoint}, for '
