@@ -12,11 +12,28 @@ from rtr_core.msgs import trajectory_to_msg
 from rtr_core.vae import ActionVAE
 
 #: Short but long enough to learn both dimensions of these few LASA demos (the CLI refuses
-#: a model that did not: the default mixed network needs more steps here; per joint, the
-#: worst dimension reached 0.05x its baseline).
+#: a model that did not: the mixed network needs more steps here; per joint, the default,
+#: the worst dimension reached 0.05x its baseline).
 FAST = ['--steps', '300', '--eval-every', '150', '--batch-size', '64', '--lr', '3e-3',
-        '--warmup-steps', '20', '--no-progress', '--per-joint', '--latent-channels', '1',
-        '--hidden-channels', '16']
+        '--warmup-steps', '20', '--no-progress', '--hidden-channels', '16']
+
+
+def test_vae_options_default_to_the_per_joint_network_and_its_sizes():
+    from rtr_bringup.cli.main import build_parser
+    from rtr_bringup.cli.train import _from_args
+    from rtr_core.vae import VAEConfig
+
+    def config(*options):
+        args = build_parser().parse_args(['train', 'vae', '--data', 'd', '--out', 'o',
+                                          *options])
+        return _from_args(VAEConfig, args, action_dim=7, dt=1 / 60)
+
+    assert config() == VAEConfig()
+    assert (config().per_joint, config().hidden_channels, config().latent_channels) == \
+        (True, 32, 1)
+    mixed = config('--no-per-joint')
+    assert (mixed.per_joint, mixed.hidden_channels, mixed.latent_shape) == (False, 64, (12, 8))
+    assert config('--latent-channels', '2').latent_shape == (12, 14)  # an int, per joint
 
 
 def _npz(tmp_path, rate=120.0):
