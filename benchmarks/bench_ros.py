@@ -32,11 +32,25 @@ ROOT = Path(__file__).resolve().parents[1]
 LATE_MS = 10.0  # the issue's bound on any tick's lateness
 
 
-def one_run(out: Path, composed: bool, executor: dict) -> dict:
+def pinning(composed: bool) -> dict[str, str]:
+    """``--pin``: the executor's process alone on CPU 0, the rest on the other CPUs (on 2
+    cores: the robot and the policy share CPU 1; composed, the policy stays with the
+    executor, whose process it is)."""
+    others = f'1-{os.cpu_count() - 1}'
+    if composed:
+        return {'rtr_graph': '0', 'rtr_sim_robot': others}
+    return {'rtr_chunk_executor': '0', 'rtr_sim_robot': others, 'rtr_policy': others}
+
+
+def one_run(out: Path, composed: bool, executor: dict, pin: bool = False) -> dict:
+    import dataclasses
+
     from rtr_bringup.demo.ros_run import committed_graph_spec
     from rtr_ros.graph_run import run_episode
 
     spec = committed_graph_spec(out, ROOT, composed, extra_time=3.0, executor=executor)
+    if pin:
+        spec = dataclasses.replace(spec, cpus=pinning(composed))
     r = run_episode(spec, out, timeout=180.0, log=lambda _: None)
     diag = r.diagnostics.get('rtr_chunk_executor', {})
     policy = r.diagnostics.get('rtr_policy', {})
@@ -182,7 +196,13 @@ def main(argv=None) -> int:
                         help='also run every layout with these executor parameters on top, '
                         'alternating run by run (an A/B under the same load); default: the '
                         'real-time settings off (Python\'s defaults); none: no A/B')
+    parser.add_argument('--pin', action='store_true',
+                        help='the executor\'s process alone on CPU 0, the others on the '
+                        'rest (taskset): does the executor\'s worst tick come from other '
+                        'processes on its core?')
     args = parser.parse_args(argv)
+    if args.pin and (os.cpu_count() or 1) < 2:
+        parser.error('--pin needs at least 2 CPUs')
     executor = parameters(parser, '--executor', args.executor)
     variants = {'': executor}
     if args.against:
@@ -199,7 +219,9 @@ def main(argv=None) -> int:
     isolate_ros()
     load = os.getloadavg()
     print(f'Load average at the start: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on '
-          f'{os.cpu_count()} cores. Executor parameters: {executor or "rtr_nodes.yaml"}.\n')
+          f'{os.cpu_count()} cores. Executor parameters: {executor or "rtr_nodes.yaml"}.'
+          + (f' Pinned: {pinning(False)} (3 processes), {pinning(True)} (composed).'
+             if args.pin else '') + '\n')
     print('| 500 Hz JointState into a node (10 s) | process CPU, % of a core | messages '
           'handled |')
     print('|---|---|---|')
@@ -214,7 +236,7 @@ def main(argv=None) -> int:
         for i in range(args.runs):  # layouts and variants alternate: a load change hits all
             for (composed, variant), done in runs.items():
                 out = Path(tmp) / f'{int(composed)}_{len(variant)}_{i}'
-                done.append(one_run(out, composed, variants[variant]))
+                done.append(one_run(out, composed, variants[variant], args.pin))
                 print(f'{layouts[composed]}{variant} run {i}: '
                       f'{done[-1]["windows_per_s"]:.1f} windows/s, worst tick '
                       f'{done[-1]["late_worst"] or "n/a"}', file=sys.stderr, flush=True)

@@ -53,6 +53,8 @@ class GraphSpec:
     executor: dict = field(default_factory=dict)
     policy: dict = field(default_factory=dict)
     composed: bool = False  # policy node + executor in one process (rtr_graph)
+    # process name -> CPUs it may run on (`taskset -c`, e.g. '0'); the others: any CPU
+    cpus: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -110,6 +112,12 @@ def commands(spec: GraphSpec) -> dict[str, list[str]]:
             del processes[name]
         processes['rtr_graph'] = [_executable('rtr_graph'), '--ros-args', '--params-file',
                                   spec.params_file, '--params-file', str(merged)]
+    unknown = set(spec.cpus) - set(processes)
+    if unknown:
+        raise ValueError(f'GraphSpec.cpus: no process {sorted(unknown)} in this graph '
+                         f'(processes: {sorted(processes)})')
+    for name, cpus in spec.cpus.items():  # every thread the process starts inherits it
+        processes[name] = ['taskset', '-c', str(cpus), *processes[name]]
     return processes
 
 
