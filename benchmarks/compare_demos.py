@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument('first', type=Path, help='demo run folder (runs/NAME)')
     parser.add_argument('second', type=Path, help='the demo run folder it is compared with')
     args = parser.parse_args(argv)
-    from rtr_bringup.demo.report import PAIRED_TEXT, paired_table
+    from rtr_bringup.demo.report import paired_table
 
     a, b = load(args.first), load(args.second)
     common = [name for name in a if name in b]
@@ -46,8 +46,9 @@ def main(argv=None) -> int:
     pairs = [(f'{n} ({tag_a})', f'{n} ({tag_b})') for n in common]
     print(f'{tag_a} - {tag_b}, {len(a[common[0]])} held-out episodes per run.\n')
     print(paired_table(merged, pairs))
-    print(PAIRED_TEXT.split('(lower is better except success).')[0] +
-          '(lower is better except success).')
+    print('Each cell: mean over the paired held-out episodes of (first - second) with its 95% '
+          'bootstrap interval; better or worse only where the interval excludes 0 (lower is '
+          'better except success).')
     return 0
 
 

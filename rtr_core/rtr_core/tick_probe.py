@@ -164,5 +164,4 @@ class LateTick:
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
                 f'({self.major_faults} major), preempted {self.preempted}x, blocked '
                 f'{self.blocked}x, hypervisor steal {steal} (all cores); '
-                f'{self.unexplained_ms:.1f} ms unexplained (GIL held by another thread, or '
-                f'the timer)')
+                f'{self.unexplained_ms:.1f} ms none of the timed causes explains')

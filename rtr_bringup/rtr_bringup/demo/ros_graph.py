@@ -188,7 +188,7 @@ def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
         tl = e['tick_lateness_ms']
         rows.append(f'| {i} | {e["windows_per_s"]:.1f} | {e["windows_rejected"]} | '
                     f'{e["missing_ticks"]} of {e["ticks"]} | {e["lag_dropped_s"]:.2f} | '
-                    f'{e["holding_fraction"]:.3f} | {e.get("late_merges", 0)} | '
+                    f'{e["holding_fraction"]:.3f} | {e["late_merges"]} | '
                     f'{tl["p50"]:.2f} / {tl["p99"]:.1f} / '
                     f'{tl["max"]:.1f} | {", ".join(map(str, e["exit_codes"].values()))} |')
     wall = f'{run.name} in process, real time'
@@ -206,7 +206,7 @@ def report(run: RunConfig, config: DemoConfig, in_process: list[list[dict]],
             'on the wall clock, the 60 Hz executor loop and the inference worker on threads '
             f'(`rtr demo --real-time`), one draw per episode; its tick lateness p50 '
             f'{wl["p50"]:.2f} / p99 {wl["p99"]:.2f} / max {wl["max"]:.2f} ms, '
-            f'{sum(s.get("late_merges", 0) for s in threaded_stats or [])} chunks merged '
+            f'{sum(s["late_merges"] for s in threaded_stats or [])} chunks merged '
             'after their splice tick (over ROS 2: the late merges column). It separates '
             'what running in real time does from what the ROS 2 graph adds.')
     rows_summary[ros] = summary_row(over_ros)
