@@ -77,24 +77,28 @@ class ThreadProbe:
         gc_seconds()
 
     def sample(self) -> ThreadSample:
+        """The counters now. The process-wide ones that cannot release the GIL come first: a
+        read of /proc releases it, and a collection another thread starts meanwhile must fall
+        after this sample, in the window the next late tick is broken down over."""
+        collecting = gc_seconds()
+        faults = major = preempted = blocked = -1
+        if self._usage is not None:
+            usage = resource.getrusage(self._usage)
+            faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
+            preempted, blocked = usage.ru_nivcsw, usage.ru_nvcsw
         delay = math.nan
         if self._schedstat is not None:
             try:
                 delay = int(os.pread(self._schedstat, 128, 0).split()[1]) * 1e-9
             except (OSError, ValueError, IndexError):
                 delay = math.nan
-        faults = major = preempted = blocked = -1
-        if self._usage is not None:
-            usage = resource.getrusage(self._usage)
-            faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
-            preempted, blocked = usage.ru_nivcsw, usage.ru_nvcsw
         steal = math.nan
         if self._stat is not None:
             try:  # 'cpu  user nice system idle iowait irq softirq steal ...'
                 steal = int(os.pread(self._stat, 256, 0).split(maxsplit=9)[8]) * self._jiffy
             except (OSError, ValueError, IndexError):
                 steal = math.nan
-        return ThreadSample(delay, gc_seconds(), faults, major, preempted, blocked, steal)
+        return ThreadSample(delay, collecting, faults, major, preempted, blocked, steal)
 
     def close(self) -> None:
         for fd in (self._schedstat, self._stat):

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 
@@ -228,6 +229,48 @@ def test_the_latest_tick_says_garbage_collection_stopped_it():
     assert worst.unexplained_ms < 0.5 * worst.lateness_ms
     assert worst.run_queue_ms == worst.run_queue_ms, 'Linux says how long it waited for a core'
     assert worst.blocked >= 1 and worst.cause == 'garbage collection'
+
+
+@pytest.mark.parametrize('read', [5, 6])  # the 1st and 2nd /proc read after the first step
+def test_a_collection_that_starts_while_the_loop_samples_its_counters_is_still_named(
+        monkeypatch, read):
+    """The interleaving that failed CI once: the loop reads its counters after a step, a read
+    releases the GIL, another thread's collection starts right then and the next tick waits for
+    it. The collection must fall inside the late tick's breakdown, not before it."""
+    import gc
+
+    from rtr_core import tick_probe
+
+    sampling, collected = threading.Event(), threading.Event()
+    real_pread = os.pread
+    loop_thread: list[threading.Thread] = []
+
+    def pread(fd, n, offset):  # the loop thread waits in this read for the collection
+        if threading.current_thread() in loop_thread:
+            pread.calls += 1
+            if pread.calls == read:
+                sampling.set()
+                collected.wait(5.0)
+        return real_pread(fd, n, offset)
+
+    pread.calls = 0
+    monkeypatch.setattr(tick_probe.os, 'pread', pread)
+    junk = [[i] for i in range(1_500_000)]
+    loop = PeriodicLoop(0.01, lambda: None)
+    loop_thread.append(loop._thread)
+    loop.start()
+    assert sampling.wait(5.0)
+    started = time.perf_counter()
+    gc.collect()
+    took = (time.perf_counter() - started) * 1e3
+    collected.set()
+    time.sleep(0.05)
+    loop.stop()
+    del junk
+    worst = loop.stats().worst
+    assert took > 15, f'the collection took only {took:.1f} ms: nothing to measure'
+    assert worst.lateness_ms > 5 and worst.gc_ms >= 0.8 * worst.lateness_ms, worst
+    assert worst.cause == 'garbage collection', worst
 
 
 def test_a_late_tick_is_put_down_to_the_counter_that_explains_it():
