@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import ConfigError
-from .tick_probe import LateTick, ThreadProbe
+from .tick_probe import LateTick, ThreadProbe, gc_seconds
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,9 @@ class PeriodicLoop:
 
     Deadlines are absolute (``deadline += period``), so lateness never accumulates. If a step
     overruns by whole periods, the missed deadlines are skipped (never called in a burst) and
-    counted. Lateness of every tick (start time minus deadline) is kept for statistics in a
-    bounded ring buffer.
+    counted. Lateness of every tick (start time minus deadline; after skipped deadlines, minus
+    the first one missed, so a stall counts in full wherever it hit) is kept for statistics in
+    a bounded ring buffer.
 
     An exception in ``step`` ends the loop and is kept in :attr:`error`, unless ``on_error``
     is given: then it is counted, handed to ``on_error(exc, failing)`` with the number of
@@ -178,14 +179,18 @@ class PeriodicLoop:
             deadline += -self._align() % self.period
             self._stop.wait(max(0.0, deadline - self._clock()))
         ended, after_step = deadline, probe.sample()  # the previous step's end
+        due = deadline  # the deadline this tick answers: the first one missed, if any were
+        gc_in_step = 0.0  # s of garbage collection while the previous step ran
         while not self._stop.is_set():
             now = self._clock()
-            late = now - deadline
+            gc_at_tick = gc_seconds()  # before anything here can release the GIL
+            late = now - due
             self._lateness[self._count % self._lateness.size] = late
             self._count += 1
             if self._worst is None or late * 1e3 > self._worst.lateness_ms:
-                self._worst = LateTick.of(late, now - started, max(0.0, ended - deadline),
-                                          after_step, probe.sample())
+                overrun = max(0.0, ended - due)
+                self._worst = LateTick.of(late, now - started, overrun,
+                                          min(gc_in_step, overrun), after_step, probe.sample())
             try:
                 self._step()
                 self._failing = 0
@@ -204,13 +209,16 @@ class PeriodicLoop:
                 return
             deadline += self.period
             ended, after_step = self._clock(), probe.sample()
+            gc_in_step = after_step.gc - gc_at_tick
             behind = ended - deadline
+            first_missed, skipped = deadline, 0
             if behind >= self.period:
                 skipped = int(behind // self.period)
                 self._overruns += skipped
                 deadline += skipped * self.period
             if self._align is not None:
                 deadline = self._aligned(deadline)
+            due = first_missed if skipped else deadline
             wait = deadline - self._clock()
             if wait > 0:
                 self._stop.wait(wait)

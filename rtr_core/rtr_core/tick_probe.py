@@ -109,8 +109,10 @@ class ThreadProbe:
 
 @dataclass(frozen=True)
 class LateTick:
-    """One late tick, broken down (ms). ``overrun``: the previous step ended this long after
-    this tick's deadline; the rest happened while the thread waited for the deadline."""
+    """One late tick, broken down (ms). Its deadline: the one it answers, after skipped ticks
+    the first one missed. ``overrun``: the previous step ended this long after that deadline
+    (garbage collection meanwhile counted in ``gc_ms`` instead); the rest happened while the
+    thread waited for the deadline."""
 
     lateness_ms: float
     at_s: float  # seconds after the loop started
@@ -124,11 +126,16 @@ class LateTick:
     steal_ms: float  # hypervisor steal time of all virtual cores, 10 ms resolution
 
     @staticmethod
-    def of(lateness: float, at: float, overrun: float, before: ThreadSample,
-           after: ThreadSample) -> LateTick:
-        return LateTick(lateness * 1e3, at, overrun * 1e3,
+    def of(lateness: float, at: float, overrun: float, gc_in_overrun: float,
+           before: ThreadSample, after: ThreadSample) -> LateTick:
+        """``before``: the counters when the previous step ended; ``after``: at this tick.
+        ``gc_in_overrun``: seconds of the overrun the process spent collecting garbage (a
+        collection during the step, e.g. started by another thread while the loop read its
+        counters): they count as garbage collection, not as the step's."""
+        return LateTick(lateness * 1e3, at, (overrun - gc_in_overrun) * 1e3,
                         (after.run_queue - before.run_queue) * 1e3,
-                        (after.gc - before.gc) * 1e3, after.faults - before.faults,
+                        (after.gc - before.gc + gc_in_overrun) * 1e3,
+                        after.faults - before.faults,
                         after.major_faults - before.major_faults,
                         after.preempted - before.preempted, after.blocked - before.blocked,
                         (after.steal - before.steal) * 1e3)
