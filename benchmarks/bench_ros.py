@@ -62,6 +62,7 @@ def one_run(out: Path, composed: bool, executor: dict, pin: bool = False) -> dic
             'late_p99': float(diag.get('tick_lateness_p99_ms', 'nan')),
             'late_max': float(diag.get('tick_lateness_max_ms', 'nan')),
             'late_worst': diag.get('tick_lateness_worst', ''),
+            'missed': int(diag.get('missed_ticks', '0')),
             'latency': r.chunk_latency, 'compute_p50': float(policy.get('compute_p50_ms', 'nan')),
             'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
             'lag_dropped': float(r.robot.get('lag_dropped_s', 0.0)),
@@ -78,7 +79,8 @@ def table(name: str, runs: list[dict]) -> str:
     return (f'| {name} | {len(runs)} | {sum(r["collapsed"] for r in runs)} | '
             f'{med("windows_per_s"):.1f} ({min(r["windows_per_s"] for r in runs):.1f}) | '
             f'{med("late_p50"):.2f} / {med("late_p99"):.1f} / '
-            f'{max(r["late_max"] for r in runs):.1f} | {p50:.0f} / {p95:.0f} | '
+            f'{max(r["late_max"] for r in runs):.1f} | {sum(r["missed"] for r in runs)} | '
+            f'{p50:.0f} / {p95:.0f} | '
             f'{med("compute_p50"):.0f} | {sum(r["rejected_after_first"] for r in runs)} | '
             f'{med("deviation_mm"):.1f} | {max(r["lag_dropped"] for r in runs):.2f} | '
             f'{sum(not r["exit_ok"] for r in runs)} / {sum(r["aborted"] for r in runs)} |')
@@ -238,16 +240,18 @@ def main(argv=None) -> int:
                 out = Path(tmp) / f'{int(composed)}_{len(variant)}_{i}'
                 done.append(one_run(out, composed, variants[variant], args.pin))
                 print(f'{layouts[composed]}{variant} run {i}: '
-                      f'{done[-1]["windows_per_s"]:.1f} windows/s, worst tick '
+                      f'{done[-1]["windows_per_s"]:.1f} windows/s, '
+                      f'{done[-1]["missed"]} ticks missed, worst tick '
                       f'{done[-1]["late_worst"] or "n/a"}', file=sys.stderr, flush=True)
     rows = [table(layouts[c] + v, done) for (c, v), done in runs.items()]
     load = os.getloadavg()
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
     print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
-          'lateness p50 / p99 / max ms | chunk latency p50 / p95 ms | policy compute p50 ms | '
+          'lateness p50 / p99 / max ms | ticks missed (all runs) | chunk latency p50 / p95 ms '
+          '| policy compute p50 ms | '
           'chunks rejected after the first | task deviation mm (median) | robot lag dropped s '
           '(max) | non-zero exits / aborts |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for row in rows:
         print(row)
     late = [(f'{layouts[c]}{v}', i, r['late_worst']) for (c, v), done in runs.items()
