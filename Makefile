@@ -27,7 +27,8 @@ $(STAMP): constraints.txt requirements-dev.txt requirements-ros.txt scripts/syst
 	bash scripts/system-deps.sh $(PYTHON)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	touch $(VENV)/COLCON_IGNORE
-	$(VENV)/bin/python -m pip install --quiet torch==2.13.0
+	# -c from the first install: torch needs setuptools, which must stay pinned (constraints.txt)
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt torch==2.13.0
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
 		$(INSTALL:%=-e './%')
 	# no-deps: openpi-client pins numpy<2 (its code runs on numpy 2); lerobot (tests only)
