@@ -20,6 +20,10 @@ PYTHON   ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
 
 setup: $(STAMP)
 
+# -c constraints.txt from the first install on: torch needs setuptools, which stays pinned.
+# Editables by PEP 660 (--use-pep517; the build's setuptools pinned too, PIP_CONSTRAINT):
+# pip < 23.1 (Debian 12's venv) would run `setup.py develop`, whose sys.path entries make
+# pytest's --import-mode=importlib shadow our packages (seen on a fresh Debian 12).
 $(STAMP): constraints.txt requirements-dev.txt requirements-ros.txt scripts/system-deps.sh \
 		scripts/ros-from-pypi.sh $(PACKAGES:%=%/setup.py) rtr_msgs/CMakeLists.txt \
 		rtr_msgs/package.xml $(wildcard rtr_msgs/msg/*.msg)
@@ -27,10 +31,9 @@ $(STAMP): constraints.txt requirements-dev.txt requirements-ros.txt scripts/syst
 	bash scripts/system-deps.sh $(PYTHON)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	touch $(VENV)/COLCON_IGNORE
-	# -c from the first install: torch needs setuptools, which must stay pinned (constraints.txt)
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
-		$(INSTALL:%=-e './%')
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/python -m pip install --quiet \
+		--use-pep517 -c constraints.txt -r requirements-dev.txt $(INSTALL:%=-e './%')
 	# no-deps: openpi-client pins numpy<2 (its code runs on numpy 2); lerobot (tests only)
 	# pins torch<2.11 and pulls torchvision; what they import is pinned in constraints.txt
 	$(VENV)/bin/python -m pip install --quiet --no-deps -c constraints.txt openpi-client lerobot
