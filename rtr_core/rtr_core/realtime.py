@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -189,8 +189,9 @@ class PeriodicLoop:
             self._count += 1
             if self._worst is None or late * 1e3 > self._worst.lateness_ms:
                 overrun = max(0.0, ended - due)
-                self._worst = LateTick.of(late, now - started, overrun,
-                                          min(gc_in_step, overrun), after_step, probe.sample())
+                at_tick = replace(probe.sample(), gc=gc_at_tick)  # a collection from now on
+                self._worst = LateTick.of(late, now - started, overrun,  # is not this tick's
+                                          min(gc_in_step, overrun), after_step, at_tick)
             try:
                 self._step()
                 self._failing = 0
