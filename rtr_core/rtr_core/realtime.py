@@ -178,20 +178,20 @@ class PeriodicLoop:
         if self._align is not None:  # start at the reference clock's next tick
             deadline += -self._align() % self.period
             self._stop.wait(max(0.0, deadline - self._clock()))
-        ended, after_step = deadline, probe.sample()  # the previous step's end
+        ended = deadline
+        step_started = after_step = probe.sample()  # the previous step's start and end
         due = deadline  # the deadline this tick answers: the first one missed, if any were
-        gc_in_step = 0.0  # s of garbage collection while the previous step ran
         while not self._stop.is_set():
             now = self._clock()
-            gc_at_tick = gc_seconds()  # before anything here can release the GIL
+            gc_at_tick = gc_seconds()  # before a /proc read can hand the GIL to a collector
+            at_tick = replace(probe.sample(), gc=gc_at_tick)  # (such a one is the step's)
             late = now - due
             self._lateness[self._count % self._lateness.size] = late
             self._count += 1
             if self._worst is None or late * 1e3 > self._worst.lateness_ms:
-                overrun = max(0.0, ended - due)
-                at_tick = replace(probe.sample(), gc=gc_at_tick)  # a collection from now on
-                self._worst = LateTick.of(late, now - started, overrun,  # is not this tick's
-                                          min(gc_in_step, overrun), after_step, at_tick)
+                self._worst = LateTick.of(late, now - started, max(0.0, ended - due),
+                                          step_started, after_step, at_tick)
+            step_started = at_tick
             try:
                 self._step()
                 self._failing = 0
@@ -210,7 +210,6 @@ class PeriodicLoop:
                 return
             deadline += self.period
             ended, after_step = self._clock(), probe.sample()
-            gc_in_step = after_step.gc - gc_at_tick
             behind = ended - deadline
             first_missed, skipped = deadline, 0
             if behind >= self.period:

@@ -124,21 +124,27 @@ class LateTick:
     preempted: int
     blocked: int  # times the thread blocked (1: just its sleep; more: waits for the GIL)
     steal_ms: float  # hypervisor steal time of all virtual cores, 10 ms resolution
+    # inside the previous step: why it overran
+    step_run_queue_ms: float = 0.0  # waiting for a core
+    step_blocked: int = 0  # times it blocked (more than once: GIL waits, or its own sleeps)
 
     @staticmethod
-    def of(lateness: float, at: float, overrun: float, gc_in_overrun: float,
+    def of(lateness: float, at: float, overrun: float, step_started: ThreadSample,
            before: ThreadSample, after: ThreadSample) -> LateTick:
-        """``before``: the counters when the previous step ended; ``after``: at this tick.
-        ``gc_in_overrun``: seconds of the overrun the process spent collecting garbage (a
-        collection during the step, e.g. started by another thread while the loop read its
-        counters): they count as garbage collection, not as the step's."""
+        """``step_started``: the counters when the previous step started; ``before``: when it
+        ended; ``after``: at this tick. Garbage collected during the overrun counts as garbage
+        collection, not as the step's (e.g. a collection another thread started while the loop
+        read its counters)."""
+        gc_in_overrun = min(max(0.0, before.gc - step_started.gc), overrun)
         return LateTick(lateness * 1e3, at, (overrun - gc_in_overrun) * 1e3,
                         (after.run_queue - before.run_queue) * 1e3,
                         (after.gc - before.gc + gc_in_overrun) * 1e3,
                         after.faults - before.faults,
                         after.major_faults - before.major_faults,
                         after.preempted - before.preempted, after.blocked - before.blocked,
-                        (after.steal - before.steal) * 1e3)
+                        (after.steal - before.steal) * 1e3,
+                        (before.run_queue - step_started.run_queue) * 1e3,
+                        before.blocked - step_started.blocked)
 
     @property
     def unexplained_ms(self) -> float:
@@ -159,6 +165,8 @@ class LateTick:
                  'garbage collection': self.gc_ms}
         name, ms = max(known.items(), key=lambda kv: -1.0 if math.isnan(kv[1]) else kv[1])
         if ms >= 0.5 * self.lateness_ms:
+            if ms is self.overrun_ms:
+                return name + self._why_the_step_overran()
             return name
         if self.blocked > 1:
             return 'the GIL, held by another thread of the process'
@@ -166,12 +174,22 @@ class LateTick:
             return 'the hypervisor (steal time)'
         return 'unexplained (the timer)'
 
+    def _why_the_step_overran(self) -> str:
+        if self.step_run_queue_ms >= 0.5 * self.overrun_ms:
+            return ': it waited for a core'
+        if self.step_blocked > 1:
+            return (': it blocked (waiting for the GIL, held by another thread of the process, '
+                    'or in a call of its own)')
+        return ' (its own work)'
+
     def __str__(self) -> str:
         queue = 'n/a' if math.isnan(self.run_queue_ms) else f'{self.run_queue_ms:.1f} ms'
         steal = 'n/a' if math.isnan(self.steal_ms) else f'{self.steal_ms:.0f} ms'
         return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s, likely {self.cause}: '
                 f'previous step '
-                f'{self.overrun_ms:.1f} ms past the deadline, waiting for a core {queue}, '
+                f'{self.overrun_ms:.1f} ms past the deadline (in it: waiting for a core '
+                f'{self.step_run_queue_ms:.1f} ms, blocked {self.step_blocked}x), then '
+                f'waiting for a core {queue}, '
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
                 f'({self.major_faults} major), preempted {self.preempted}x, blocked '
                 f'{self.blocked}x, hypervisor steal {steal} (all cores); '

@@ -38,7 +38,7 @@ def test_overrun_skips_missed_deadlines_instead_of_bursting():
     # enough that no stall of a loaded machine becomes the worst tick instead
     worst = loop.stats().worst
     assert loop.stats().max_ms >= 140 and worst.lateness_ms >= 140, loop.stats()
-    assert worst.cause == 'the previous step overran' and worst.overrun_ms >= 140, worst
+    assert worst.cause == 'the previous step overran (its own work)' and worst.overrun_ms >= 140, worst
 
 
 def test_an_exception_stops_the_loop_and_is_kept():
@@ -212,7 +212,43 @@ def test_the_latest_tick_says_the_previous_step_overran():
     worst = loop.stats().worst
     assert worst is not None and worst.overrun_ms >= 30.0, worst
     assert worst.lateness_ms >= worst.overrun_ms and worst.at_s > 0.1
-    assert worst.cause == 'the previous step overran' and 'past the deadline' in str(worst)
+    assert worst.cause == 'the previous step overran (its own work)' and 'past the deadline' in str(worst)
+
+
+def test_a_step_that_waits_for_the_gil_says_so():
+    """Another thread holds the GIL in C code (a sort) while a step needs it: the step overruns,
+    and the breakdown of the step itself says it blocked, not that it worked."""
+    import random
+
+    data = list(range(1_500_000))
+    random.Random(0).shuffle(data)
+    go, took = threading.Event(), []
+
+    def sorter():
+        go.wait(5.0)
+        started = time.perf_counter()
+        sorted(data)  # holds the GIL throughout
+        took.append((time.perf_counter() - started) * 1e3)
+
+    calls = []
+
+    def step():
+        calls.append(1)
+        if len(calls) == 3:
+            go.set()
+            time.sleep(0.002)  # the sorter takes the GIL; the step waits to get it back
+
+    thread = threading.Thread(target=sorter)
+    thread.start()
+    loop = PeriodicLoop(0.05, step).start()
+    thread.join(10.0)
+    time.sleep(0.1)
+    loop.stop()
+    worst = loop.stats().worst
+    assert took and took[0] > 60, f'the sort took only {took}: nothing to measure'
+    assert worst.overrun_ms > 0.5 * worst.lateness_ms and worst.step_blocked > 1, worst
+    assert worst.cause.startswith('the previous step overran: it blocked'), worst
+    assert 'blocked' in str(worst)
 
 
 def test_the_latest_tick_says_garbage_collection_stopped_it():
