@@ -67,6 +67,9 @@ def one_run(out: Path, composed: bool, executor: dict, pin: bool = False) -> dic
             'deviation_mm': r.robot['task_metrics'].get('deviation_mean_mm', float('nan')),
             'lag_dropped': float(r.robot.get('lag_dropped_s', 0.0)),
             'success': r.robot['success'], 'exit_ok': all(c == 0 for c in r.exit_codes.values()),
+            'exit_codes': dict(r.exit_codes),
+            'failed_logs': {name: Path(r.logs[name]).read_text()[-1500:]
+                            for name, code in r.exit_codes.items() if code != 0},
             'aborted': bool(r.aborted), 'collapsed': windows < 30 or accepted == 0}
 
 
@@ -242,7 +245,11 @@ def main(argv=None) -> int:
                 print(f'{layouts[composed]}{variant} run {i}: '
                       f'{done[-1]["windows_per_s"]:.1f} windows/s, '
                       f'{done[-1]["missed"]} ticks missed, worst tick '
-                      f'{done[-1]["late_worst"] or "n/a"}', file=sys.stderr, flush=True)
+                      f'{done[-1]["late_worst"] or "n/a"}'
+                      + ('' if done[-1]['exit_ok'] else
+                         f'; exit codes {done[-1]["exit_codes"]}, the end of the log of '
+                         + '; of '.join(f'{n}:\n{t}' for n, t in done[-1]['failed_logs'].items())),
+                      file=sys.stderr, flush=True)
     rows = [table(layouts[c] + v, done) for (c, v), done in runs.items()]
     load = os.getloadavg()
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
