@@ -178,7 +178,7 @@ class PeriodicLoop:
         if self._align is not None:  # start at the reference clock's next tick
             deadline += -self._align() % self.period
             self._stop.wait(max(0.0, deadline - self._clock()))
-        ended = deadline
+        ended = step_start = deadline
         step_started = after_step = probe.sample()  # the previous step's start and end
         due = deadline  # the deadline this tick answers: the first one missed, if any were
         while not self._stop.is_set():
@@ -190,8 +190,9 @@ class PeriodicLoop:
             self._count += 1
             if self._worst is None or late * 1e3 > self._worst.lateness_ms:
                 self._worst = LateTick.of(late, now - started, max(0.0, ended - due),
-                                          step_started, after_step, at_tick)
-            step_started = at_tick
+                                          max(0.0, ended - step_start), step_started,
+                                          after_step, at_tick)
+            step_start, step_started = now, at_tick
             try:
                 self._step()
                 self._failing = 0

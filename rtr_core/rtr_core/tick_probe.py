@@ -52,6 +52,7 @@ def gc_seconds() -> float:
 @dataclass(frozen=True)
 class ThreadSample:
     run_queue: float  # s this thread was runnable but waited for a core, since it started
+    cpu: float  # s this thread ran on a core, since it started (NaN where the kernel does not say)
     gc: float  # s the process spent collecting garbage
     faults: int  # page faults of this thread (minor + major)
     major_faults: int
@@ -86,19 +87,20 @@ class ThreadProbe:
             usage = resource.getrusage(self._usage)
             faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
             preempted, blocked = usage.ru_nivcsw, usage.ru_nvcsw
-        delay = math.nan
+        delay = cpu = math.nan
         if self._schedstat is not None:
-            try:
-                delay = int(os.pread(self._schedstat, 128, 0).split()[1]) * 1e-9
+            try:  # 'on-cpu-ns run-queue-ns timeslices'
+                fields = os.pread(self._schedstat, 128, 0).split()
+                cpu, delay = int(fields[0]) * 1e-9, int(fields[1]) * 1e-9
             except (OSError, ValueError, IndexError):
-                delay = math.nan
+                delay = cpu = math.nan
         steal = math.nan
         if self._stat is not None:
             try:  # 'cpu  user nice system idle iowait irq softirq steal ...'
                 steal = int(os.pread(self._stat, 256, 0).split(maxsplit=9)[8]) * self._jiffy
             except (OSError, ValueError, IndexError):
                 steal = math.nan
-        return ThreadSample(delay, collecting, faults, major, preempted, blocked, steal)
+        return ThreadSample(delay, cpu, collecting, faults, major, preempted, blocked, steal)
 
     def close(self) -> None:
         for fd in (self._schedstat, self._stat):
@@ -125,13 +127,16 @@ class LateTick:
     blocked: int  # times the thread blocked (1: just its sleep; more: waits for the GIL)
     steal_ms: float  # hypervisor steal time of all virtual cores, 10 ms resolution
     # inside the previous step: why it overran
+    step_ms: float = 0.0  # how long it took
+    step_cpu_ms: float = math.nan  # on a core
     step_run_queue_ms: float = 0.0  # waiting for a core
-    step_blocked: int = 0  # times it blocked (more than once: GIL waits, or its own sleeps)
+    step_blocked: int = 0  # times it blocked (the GIL, a lock, I/O or a sleep of its own)
 
     @staticmethod
-    def of(lateness: float, at: float, overrun: float, step_started: ThreadSample,
-           before: ThreadSample, after: ThreadSample) -> LateTick:
-        """``step_started``: the counters when the previous step started; ``before``: when it
+    def of(lateness: float, at: float, overrun: float, step: float,
+           step_started: ThreadSample, before: ThreadSample, after: ThreadSample) -> LateTick:
+        """``step``: the previous step's duration (s); ``step_started``: the counters when it
+        started; ``before``: when it
         ended; ``after``: at this tick. Garbage collected during the overrun counts as garbage
         collection, not as the step's (e.g. a collection another thread started while the loop
         read its counters)."""
@@ -142,7 +147,8 @@ class LateTick:
                         after.faults - before.faults,
                         after.major_faults - before.major_faults,
                         after.preempted - before.preempted, after.blocked - before.blocked,
-                        (after.steal - before.steal) * 1e3,
+                        (after.steal - before.steal) * 1e3, step * 1e3,
+                        (before.cpu - step_started.cpu) * 1e3,
                         (before.run_queue - step_started.run_queue) * 1e3,
                         before.blocked - step_started.blocked)
 
@@ -174,12 +180,19 @@ class LateTick:
             return 'the hypervisor (steal time)'
         return 'unexplained (the timer)'
 
+    @property
+    def step_off_cpu_ms(self) -> float:
+        """How long the previous step was neither on a core nor waiting for one: blocked (the
+        GIL or a lock held by another thread, I/O, a sleep). NaN where the kernel does not say."""
+        return max(0.0, self.step_ms - self.step_cpu_ms - self.step_run_queue_ms)
+
     def _why_the_step_overran(self) -> str:
         if self.step_run_queue_ms >= 0.5 * self.overrun_ms:
             return ': it waited for a core'
-        if self.step_blocked > 1:
-            return (': it blocked (waiting for the GIL, held by another thread of the process, '
-                    'or in a call of its own)')
+        off = self.step_off_cpu_ms
+        if off >= 0.5 * self.overrun_ms or (math.isnan(off) and self.step_blocked > 1):
+            return (f': it blocked {self.step_blocked}x (the GIL or a lock held by another '
+                    'thread of the process, I/O, or a sleep of its own)')
         return ' (its own work)'
 
     def __str__(self) -> str:
@@ -187,8 +200,9 @@ class LateTick:
         steal = 'n/a' if math.isnan(self.steal_ms) else f'{self.steal_ms:.0f} ms'
         return (f'{self.lateness_ms:.1f} ms late at {self.at_s:.1f} s, likely {self.cause}: '
                 f'previous step '
-                f'{self.overrun_ms:.1f} ms past the deadline (in it: waiting for a core '
-                f'{self.step_run_queue_ms:.1f} ms, blocked {self.step_blocked}x), then '
+                f'{self.overrun_ms:.1f} ms past the deadline (it took {self.step_ms:.1f} ms: on a '
+                f'core {self.step_cpu_ms:.1f}, waiting for one {self.step_run_queue_ms:.1f}, '
+                f'blocked {self.step_off_cpu_ms:.1f} ms, {self.step_blocked}x), then '
                 f'waiting for a core {queue}, '
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
                 f'({self.major_faults} major), preempted {self.preempted}x, blocked '
