@@ -52,7 +52,7 @@ def gc_seconds() -> float:
 @dataclass(frozen=True)
 class ThreadSample:
     run_queue: float  # s this thread was runnable but waited for a core, since it started
-    cpu: float  # s this thread ran on a core, since it started (NaN where the kernel does not say)
+    cpu: float  # s this thread ran on a core (time.thread_time: exact, also while it runs)
     gc: float  # s the process spent collecting garbage
     faults: int  # page faults of this thread (minor + major)
     major_faults: int
@@ -87,13 +87,13 @@ class ThreadProbe:
             usage = resource.getrusage(self._usage)
             faults, major = usage.ru_minflt + usage.ru_majflt, usage.ru_majflt
             preempted, blocked = usage.ru_nivcsw, usage.ru_nvcsw
-        delay = cpu = math.nan
+        cpu = time.thread_time()  # schedstat's own figure lags a running thread by a tick
+        delay = math.nan
         if self._schedstat is not None:
             try:  # 'on-cpu-ns run-queue-ns timeslices'
-                fields = os.pread(self._schedstat, 128, 0).split()
-                cpu, delay = int(fields[0]) * 1e-9, int(fields[1]) * 1e-9
+                delay = int(os.pread(self._schedstat, 128, 0).split()[1]) * 1e-9
             except (OSError, ValueError, IndexError):
-                delay = cpu = math.nan
+                delay = math.nan
         steal = math.nan
         if self._stat is not None:
             try:  # 'cpu  user nice system idle iowait irq softirq steal ...'

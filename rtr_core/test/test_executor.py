@@ -258,3 +258,47 @@ def test_tick_says_whether_it_is_a_new_tick():
     assert first.new and not again.new and again.tick == first.tick
     np.testing.assert_array_equal(again.position, first.position)
     assert ex.tick(2 * T).new
+
+
+FIRST_MERGES = '''
+import sys
+import numpy as np
+import torch
+from rtr_core.chunk import Chunk
+from rtr_core.executor.config import ExecutorConfig
+from rtr_core.executor.executor import ChunkExecutor
+from rtr_core.vae import ActionVAE
+
+torch.set_num_threads(1)
+vae = ActionVAE.load(sys.argv[1])
+names = tuple(vae.action_names)
+config = ExecutorConfig.from_dict({'joint_names': list(names), 'strategy': 'rtr'})
+executor = ChunkExecutor(config, action_vae=vae)
+executor.start(np.zeros(len(names)), 0.0)
+before = set(sys.modules)
+for i in range(3):  # chunks 0.4 s apart, arriving 0.2 s after their observation
+    t = 0.5 + 0.4 * i
+    ramp = np.linspace(0.0, 0.1, 48)[:, None] * np.ones(len(names)) + 0.01 * i
+    chunk = Chunk(stamp=t - 0.2, start_time=t - 0.2, dt=1 / 60, joint_names=names,
+                  positions=ramp, chunk_id=i + 1)
+    assert executor.receive(chunk, t).accepted
+    for k in range(round(t * 60), round((t + 0.4) * 60)):
+        executor.tick(k / 60)
+print(' '.join(sorted(set(sys.modules) - before)))
+'''
+
+
+def test_the_first_merges_import_nothing():
+    """A module imported on the first merge is imported on the executor node's spin thread,
+    while the 60 Hz loop waits for the GIL (or for the import lock): numpy's median imported
+    numpy.ma there, ~100 ms, and bench_ros saw ticks 95 and 113 ms late at the first chunk.
+    In a fresh interpreter, with the committed demo VAE, the first merges import nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    vae = Path(__file__).resolve().parents[2] / 'checkpoints' / 'demo' / 'vae.pt'
+    out = subprocess.run([sys.executable, '-c', FIRST_MERGES, str(vae)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [], f'imported on the first merges: {out.stdout}'

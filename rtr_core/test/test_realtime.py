@@ -277,8 +277,7 @@ def test_a_step_that_waits_once_on_a_lock_is_not_called_busy():
     worst = loop.stats().worst
     assert worst.overrun_ms > 0.5 * worst.lateness_ms, worst
     assert worst.cause.startswith('the previous step overran: it blocked'), worst
-    if worst.step_cpu_ms == worst.step_cpu_ms:  # Linux: the step's time on a core is known
-        assert worst.step_off_cpu_ms > 60 and worst.step_cpu_ms < 20, worst
+    assert worst.step_off_cpu_ms > 60 and worst.step_cpu_ms < 20, worst
 
 
 def test_the_latest_tick_says_garbage_collection_stopped_it():

@@ -23,7 +23,10 @@ Without a VAE (or ``refine=False``) the fresh chunk is only anchored.
 
 from __future__ import annotations
 
+# numpy.ma: np.median imports it on its first call (~100 ms): on the executor node's spin
+# thread, at the first chunk, while the 60 Hz loop waited for the GIL (a tick 95 ms late)
 import numpy as np
+import numpy.ma  # noqa: F401
 
 from ..timeline import Plan
 from .anchor import AnchorStrategy, _basis
