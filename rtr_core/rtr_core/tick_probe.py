@@ -109,6 +109,9 @@ class ThreadProbe:
         self._schedstat = self._stat = None
 
 
+OVERRUN = 'the previous step overran'
+
+
 @dataclass(frozen=True)
 class LateTick:
     """One late tick, broken down (ms). Its deadline: the one it answers, after skipped ticks
@@ -128,18 +131,17 @@ class LateTick:
     steal_ms: float  # hypervisor steal time of all virtual cores, 10 ms resolution
     # inside the previous step: why it overran
     step_ms: float = 0.0  # how long it took
-    step_cpu_ms: float = math.nan  # on a core
+    step_cpu_ms: float = 0.0  # on a core
     step_run_queue_ms: float = 0.0  # waiting for a core
     step_blocked: int = 0  # times it blocked (the GIL, a lock, I/O or a sleep of its own)
 
     @staticmethod
     def of(lateness: float, at: float, overrun: float, step: float,
            step_started: ThreadSample, before: ThreadSample, after: ThreadSample) -> LateTick:
-        """``step``: the previous step's duration (s); ``step_started``: the counters when it
-        started; ``before``: when it
-        ended; ``after``: at this tick. Garbage collected during the overrun counts as garbage
-        collection, not as the step's (e.g. a collection another thread started while the loop
-        read its counters)."""
+        """``step``: the previous step's duration (s); the counters when it started
+        (``step_started``), when it ended (``before``) and at this tick (``after``). Garbage
+        collected during the overrun counts as garbage collection, not as the step's (e.g. a
+        collection another thread started while the loop read its counters)."""
         gc_in_overrun = min(max(0.0, before.gc - step_started.gc), overrun)
         return LateTick(lateness * 1e3, at, (overrun - gc_in_overrun) * 1e3,
                         (after.run_queue - before.run_queue) * 1e3,
@@ -165,13 +167,13 @@ class LateTick:
         """The likely cause, in words: the counter that explains at least half of the
         lateness, else a GIL wait (the thread blocked more than once), else the hypervisor
         (steal time meanwhile), else the timer."""
-        known = {'the previous step overran': self.overrun_ms,
+        known = {OVERRUN: self.overrun_ms,
                  'waiting for a core (the kernel ran another task: a non-preemptible kernel '
                  'section, or a real-time thread of higher priority)': self.run_queue_ms,
                  'garbage collection': self.gc_ms}
         name, ms = max(known.items(), key=lambda kv: -1.0 if math.isnan(kv[1]) else kv[1])
         if ms >= 0.5 * self.lateness_ms:
-            if ms is self.overrun_ms:
+            if name == OVERRUN:
                 return name + self._why_the_step_overran()
             return name
         if self.blocked > 1:
@@ -183,14 +185,15 @@ class LateTick:
     @property
     def step_off_cpu_ms(self) -> float:
         """How long the previous step was neither on a core nor waiting for one: blocked (the
-        GIL or a lock held by another thread, I/O, a sleep). NaN where the kernel does not say."""
-        return max(0.0, self.step_ms - self.step_cpu_ms - self.step_run_queue_ms)
+        GIL or a lock held by another thread, I/O, a sleep). Where the kernel does not say how
+        long it waited for a core, that wait counts here too."""
+        queue = 0.0 if math.isnan(self.step_run_queue_ms) else self.step_run_queue_ms
+        return max(0.0, self.step_ms - self.step_cpu_ms - queue)
 
     def _why_the_step_overran(self) -> str:
         if self.step_run_queue_ms >= 0.5 * self.overrun_ms:
             return ': it waited for a core'
-        off = self.step_off_cpu_ms
-        if off >= 0.5 * self.overrun_ms or (math.isnan(off) and self.step_blocked > 1):
+        if self.step_off_cpu_ms >= 0.5 * self.overrun_ms:
             return (f': it blocked {self.step_blocked}x (the GIL or a lock held by another '
                     'thread of the process, I/O, or a sleep of its own)')
         return ' (its own work)'

@@ -360,3 +360,13 @@ def test_a_late_tick_is_put_down_to_the_counter_that_explains_it():
     assert tick(steal_ms=20.0).cause == 'the hypervisor (steal time)'
     assert tick().cause == 'unexplained (the timer)' and tick().unexplained_ms == 16.0
     assert tick(run_queue_ms=float('nan'), gc_ms=9.0).cause == 'garbage collection'
+    # an overrun, told apart by what the step did meanwhile
+    step = dict(overrun_ms=15.0, step_ms=25.0)
+    assert tick(**step, step_cpu_ms=24.0).cause == 'the previous step overran (its own work)'
+    assert tick(**step, step_cpu_ms=2.0, step_blocked=1).cause.startswith(
+        'the previous step overran: it blocked 1x')
+    assert tick(**step, step_cpu_ms=2.0, step_run_queue_ms=20.0).cause == \
+        'the previous step overran: it waited for a core'
+    # where the kernel does not say how long it waited for a core, that wait is off the core
+    assert tick(**step, step_cpu_ms=2.0, step_run_queue_ms=float('nan')).cause.startswith(
+        'the previous step overran: it blocked')
