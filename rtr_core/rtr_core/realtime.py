@@ -22,12 +22,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .config import ConfigError
-from .tick_probe import LateTick, ThreadProbe, gc_seconds
+from .tick_probe import LateTick, ThreadProbe
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,7 @@ class PeriodicLoop:
         due = deadline  # the deadline this tick answers: the first one missed, if any were
         while not self._stop.is_set():
             now = self._clock()
-            gc_at_tick = gc_seconds()  # before a /proc read can hand the GIL to a collector
-            at_tick = replace(probe.sample(), gc=gc_at_tick)  # (such a one is the step's)
+            at_tick = probe.sample()  # reads gc first: a collection from here on is the step's
             late = now - due
             self._lateness[self._count % self._lateness.size] = late
             self._count += 1

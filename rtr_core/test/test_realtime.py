@@ -280,17 +280,23 @@ def test_a_step_that_waits_once_on_a_lock_is_not_called_busy():
     assert worst.step_off_cpu_ms > 60 and worst.step_cpu_ms < 20, worst
 
 
+def collection_ms() -> float:
+    """A full collection in this thread; how long it took (ms)."""
+    import gc
+
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1e3
+
+
 def test_the_latest_tick_says_garbage_collection_stopped_it():
     """Another thread's collection holds the GIL: the loop's tick waits for it to end, and
     the breakdown puts the wait on the garbage collector, not on the kernel or the GIL."""
-    import gc
 
     junk = [[i] for i in range(1_500_000)]  # live containers a full collection scans
     loop = PeriodicLoop(0.01, lambda: None).start()
     time.sleep(0.05)
-    started = time.perf_counter()
-    gc.collect()
-    took = (time.perf_counter() - started) * 1e3
+    took = collection_ms()
     time.sleep(0.03)
     loop.stop()
     del junk
@@ -302,15 +308,14 @@ def test_the_latest_tick_says_garbage_collection_stopped_it():
     assert worst.blocked >= 1 and worst.cause == 'garbage collection'
 
 
-@pytest.mark.parametrize('read', [3, 4, 5, 6])  # /proc reads at the first tick (3, 4; the
-# first tick is the worst so far, so the loop samples there), after its step (5, 6)
+@pytest.mark.parametrize('read', [3, 4, 5, 6])  # /proc reads at the first tick (3, 4) and
+# after its step (5, 6); 1 and 2 are the loop's start
 def test_a_collection_that_starts_while_the_loop_samples_its_counters_is_still_named(
         monkeypatch, read):
     """The interleaving that failed CI once: the loop reads its counters (at a tick or after
     its step), a /proc read releases the GIL, another thread's collection starts right then and
     the next tick waits for it. The collection is named as the cause: not lost before the late
     tick's window, nor passed off as the step's overrun."""
-    import gc
 
     from rtr_core import tick_probe
 
@@ -333,9 +338,7 @@ def test_a_collection_that_starts_while_the_loop_samples_its_counters_is_still_n
     loop_thread.append(loop._thread)
     loop.start()
     assert sampling.wait(5.0)
-    started = time.perf_counter()
-    gc.collect()
-    took = (time.perf_counter() - started) * 1e3
+    took = collection_ms()
     collected.set()
     time.sleep(0.05)
     loop.stop()
