@@ -16,6 +16,7 @@ the table shows what they buy.
 
     .venv/bin/python benchmarks/bench_ros.py --runs 10
     .venv/bin/python benchmarks/bench_ros.py --runs 4 --executor realtime.priority=50 --against
+    .venv/bin/python benchmarks/bench_ros.py --runs 8 --against rtr_policy:warm_up=false
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def pinning(composed: bool) -> dict[str, str]:
     return {'rtr_chunk_executor': '0', 'rtr_sim_robot': others, 'rtr_policy': others}
 
 
-def one_run(out: Path, composed: bool, executor: dict, pin: bool = False) -> dict:
+def one_run(out: Path, composed: bool, executor: dict, pin: bool = False,
+            policy: dict | None = None) -> dict:
     import dataclasses
 
     from rtr_bringup.demo.ros_run import committed_graph_spec
@@ -51,6 +53,8 @@ def one_run(out: Path, composed: bool, executor: dict, pin: bool = False) -> dic
     spec = committed_graph_spec(out, ROOT, composed, extra_time=3.0, executor=executor)
     if pin:
         spec = dataclasses.replace(spec, cpus=pinning(composed))
+    if policy:
+        spec = dataclasses.replace(spec, policy={**spec.policy, **policy})
     r = run_episode(spec, out, timeout=180.0, log=lambda _: None)
     diag = r.diagnostics.get('rtr_chunk_executor', {})
     policy = r.diagnostics.get('rtr_policy', {})
@@ -79,11 +83,13 @@ def table(name: str, runs: list[dict]) -> str:
 
     lat = np.concatenate([r['latency'] for r in runs]) if runs else np.array([])
     p50, p95 = (np.percentile(lat, [50, 95]) * 1e3) if lat.size else (float('nan'),) * 2
+    first = [r['latency'][0] * 1e3 for r in runs if r['latency'].size]
+    first = float(np.median(first)) if first else float('nan')
     return (f'| {name} | {len(runs)} | {sum(r["collapsed"] for r in runs)} | '
             f'{med("windows_per_s"):.1f} ({min(r["windows_per_s"] for r in runs):.1f}) | '
             f'{med("late_p50"):.2f} / {med("late_p99"):.1f} / '
             f'{max(r["late_max"] for r in runs):.1f} | {sum(r["missed"] for r in runs)} | '
-            f'{p50:.0f} / {p95:.0f} | '
+            f'{p50:.0f} / {p95:.0f} | {first:.0f} | '
             f'{med("compute_p50"):.0f} | {sum(r["rejected_after_first"] for r in runs)} | '
             f'{med("deviation_mm"):.1f} | {max(r["lag_dropped"] for r in runs):.2f} | '
             f'{sum(not r["exit_ok"] for r in runs)} / {sum(r["aborted"] for r in runs)} |')
@@ -177,6 +183,10 @@ def _reader_load(mode: str, seconds: float) -> tuple[float, int]:
 PYTHON_DEFAULTS = ('realtime.switch_interval=0', 'realtime.freeze_gc=false')
 
 
+#: ``--against`` parameters with this prefix go to the policy node, the others to the executor
+POLICY = 'rtr_policy:'
+
+
 def parameters(parser, option: str, items: list[str]) -> dict:
     import yaml
 
@@ -187,6 +197,12 @@ def parameters(parser, option: str, items: list[str]) -> dict:
             parser.error(f'{option} {item!r}: expected NAME=VALUE')
         out[name] = yaml.safe_load(value)
     return out
+
+
+def split(params: dict) -> tuple[dict, dict]:
+    """(executor parameters, policy node parameters) of ``--against``'s NAME=VALUE pairs."""
+    policy = {k[len(POLICY):]: v for k, v in params.items() if k.startswith(POLICY)}
+    return {k: v for k, v in params.items() if not k.startswith(POLICY)}, policy
 
 
 def main(argv=None) -> int:
@@ -200,7 +216,9 @@ def main(argv=None) -> int:
                         metavar='NAME=VALUE',
                         help='also run every layout with these executor parameters on top, '
                         'alternating run by run (an A/B under the same load); default: the '
-                        'real-time settings off (Python\'s defaults); none: no A/B')
+                        'real-time settings off (Python\'s defaults); none: no A/B; '
+                        f'{POLICY}NAME=VALUE sets a policy node parameter instead, e.g. '
+                        f'{POLICY}warm_up=false')
     parser.add_argument('--pin', action='store_true',
                         help='the executor\'s process alone on CPU 0, the others on the '
                         'rest (taskset): does the executor\'s worst tick come from other '
@@ -209,11 +227,12 @@ def main(argv=None) -> int:
     if args.pin and (os.cpu_count() or 1) < 2:
         parser.error('--pin needs at least 2 CPUs')
     executor = parameters(parser, '--executor', args.executor)
-    variants = {'': executor}
+    variants = {'': (executor, {})}
     if args.against:
         against = parameters(parser, '--against', args.against)
-        variants[', ' + ' '.join(f'{k}={v}' for k, v in against.items())] = {
-            **executor, **against}
+        executor_against, policy_against = split(against)
+        variants[', ' + ' '.join(f'{k}={v}' for k, v in against.items())] = (
+            {**executor, **executor_against}, policy_against)
     from rtr_core.ros_env import isolate_ros
 
     try:
@@ -241,7 +260,8 @@ def main(argv=None) -> int:
         for i in range(args.runs):  # layouts and variants alternate: a load change hits all
             for (composed, variant), done in runs.items():
                 out = Path(tmp) / f'{int(composed)}_{len(variant)}_{i}'
-                done.append(one_run(out, composed, variants[variant], args.pin))
+                executor_params, policy_params = variants[variant]
+                done.append(one_run(out, composed, executor_params, args.pin, policy_params))
                 print(f'{layouts[composed]}{variant} run {i}: '
                       f'{done[-1]["windows_per_s"]:.1f} windows/s, '
                       f'{done[-1]["missed"]} ticks missed, worst tick '
@@ -255,10 +275,10 @@ def main(argv=None) -> int:
     print(f'Load average after the runs: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min).\n')
     print('| layout | runs | collapsed | windows/s at the robot, median (min) | executor tick '
           'lateness p50 / p99 / max ms | ticks missed (all runs) | chunk latency p50 / p95 ms '
-          '| policy compute p50 ms | '
+          '| first chunk\'s latency ms (median) | policy compute p50 ms | '
           'chunks rejected after the first | task deviation mm (median) | robot lag dropped s '
           '(max) | non-zero exits / aborts |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for row in rows:
         print(row)
     late = [(f'{layouts[c]}{v}', i, r['late_worst']) for (c, v), done in runs.items()

@@ -19,6 +19,7 @@ from rtr_core.sources import (
     OpenpiSource,
     PluginSource,
     ReplyRejected,
+    RtrSource,
     SourceError,
     SourceUnavailable,
     make_source,
@@ -173,6 +174,51 @@ def test_a_reply_slower_than_the_timeout_drops_the_connection(policy):
     assert source.stats()['reconnects'] == '1'
 
 
+def test_a_warm_up_pays_for_a_compiling_server_at_configure(policy):
+    """A server whose first inference compiles (3 s here, openpi's JAX: 10 s and more) answers
+    the warm-up within warm_up_timeout; the first real request then gets its reply within
+    reply_timeout, on the same connection, and nothing is counted. Without the warm-up that
+    first request times out (test_a_reply_slower_than_the_timeout_drops_the_connection)."""
+    scripted = Scripted(RtrOpenpiPolicy(policy), ['sleep3.0'])
+    with PolicyServer(scripted) as server:
+        source = OpenpiSource(_config(server.port, reply_timeout=2.0, warm_up_timeout=20.0))
+        before = source.stats()
+        seconds = source.warm_up()
+        assert len(seconds) == 1 and seconds[0] >= 3.0
+        assert source.stats() == before  # no connection lost, no server time counted
+        chunk = source.predict(_observation(stamp=5.0))
+        assert chunk.stamp == 5.0 and np.all(np.isfinite(chunk.positions))
+        assert scripted.calls == 2 and server.connections == 1
+        # a warm-up that times out fails (configure then fails) and counts nothing either
+        slow = Scripted(RtrOpenpiPolicy(policy), ['sleep2.0'])
+        server.policy = slow
+        source.close()
+        source = OpenpiSource(_config(server.port, warm_up_timeout=0.5))
+        with pytest.raises(SourceUnavailable, match='no reply within 0.5 s'):
+            source.warm_up()
+        assert 'connection_lost' not in source.stats()
+
+
+def test_a_warm_up_leaves_a_seeded_source_as_it_was(latent_policy):
+    """Warm-up (with RTC: a second, guided call) then the first chunk: the chunk the source
+    gives without a warm-up, bit for bit; the global torch generator untouched."""
+    import torch
+
+    obs = _observation(4)
+    cold = RtrSource(latent_policy, seed=11).predict(obs)
+    source = RtrSource(latent_policy, seed=11)
+    state = torch.get_rng_state()
+    seconds = source.warm_up(rtc=True)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    assert torch.equal(torch.get_rng_state(), state)
+    warm = source.predict(obs)
+    np.testing.assert_array_equal(warm.positions, cold.positions)
+    np.testing.assert_array_equal(warm.latent, cold.latent)
+    blank = source.blank_observation()
+    assert blank.image.shape == (96, 96, 3) and not blank.image.any()
+    assert blank.joint_positions.shape == (7,) and blank.wrench.shape == (6,)
+
+
 def test_latent_replies_are_decoded_by_the_vae(latent_policy):
     vae = ActionVAE.load(DEMO / 'vae.pt')
     obs = _observation(3)
@@ -277,6 +323,9 @@ def test_plugin_by_entry_point(plugin_installed):
     assert chunk.start_time == pytest.approx(obs.stamp + 0.05)
     np.testing.assert_allclose(chunk.positions[-1], obs.joint_positions)
     poisoned = make_source('plugin', plugin=PluginConfig('hold', 'poison: true'))
+    with pytest.raises(ReplyRejected, match='non_finite'):
+        poisoned.warm_up()  # from zeros; a warm-up counts nothing
+    assert poisoned.stats()['rejected_non_finite'] == '0'
     with pytest.raises(ReplyRejected, match='non_finite'):
         poisoned.predict(obs)
     assert poisoned.stats()['rejected_non_finite'] == '1'

@@ -32,6 +32,9 @@ class PolicyNodeConfig:
     plugin: PluginConfig = field(default_factory=PluginConfig)
     # torch threads of the inference worker: 1, or the first predict takes 0.6-2.6 s (2 cores)
     inference_threads: int = 1
+    # configure predicts once from a blank observation (twice with rtc) and drops the chunk,
+    # so the first chunk does not pay for first calls (a JAX server compiling: 10 s and more)
+    warm_up: bool = True
     # executor: follow ExecutorState.inference_requested (the executor's trigger rule);
     # threshold / after_result / sync: apply that rule here to planned_actions_left.
     trigger: Literal['executor', 'threshold', 'after_result', 'sync'] = 'executor'
@@ -62,6 +65,7 @@ class PolicySetup:
     inputs: tuple[str, ...]  # enabled inputs: image, joint_positions, wrench
     topics: dict[str, str]  # input name -> topic
     image_size: tuple[int, int] | None  # frames fitted to it; None: the source resizes
+    warm_up_s: tuple[float, ...] = ()  # seconds of each warm-up call (none: warm_up false)
 
 
 def load_policy(config: PolicyNodeConfig) -> PolicySetup:
@@ -86,6 +90,15 @@ def load_policy(config: PolicyNodeConfig) -> PolicySetup:
         source.close()
         raise RtrError(f'{NODE_NAME}: rtc is true but source {config.source} does not support '
                        'real-time chunking guidance; set rtc false')
+    warm_up = ()
+    if config.warm_up:
+        try:
+            warm_up = tuple(source.warm_up(rtc=config.rtc))
+        except RtrError as exc:
+            source.close()
+            raise RtrError(f'{NODE_NAME}: the warm-up (one predict from a blank observation, '
+                           f'parameter warm_up) failed: {exc}; fix the source or set warm_up '
+                           'false') from exc
     defaults = {'image': TOPICS.camera_image, 'joint_positions': TOPICS.joint_states,
                 'wrench': TOPICS.wrench}
     if config.source == 'rtr':
@@ -94,7 +107,7 @@ def load_policy(config: PolicyNodeConfig) -> PolicySetup:
     overrides = {'image': config.image_topic, 'joint_positions': config.joint_states_topic,
                  'wrench': config.wrench_topic}
     topics = {name: overrides[name] or defaults[name] for name in source.inputs}
-    return PolicySetup(source, source.inputs, topics, source.image_size)
+    return PolicySetup(source, source.inputs, topics, source.image_size, warm_up)
 
 
 EVALUATOR_NODE_NAME = 'rtr_openloop_evaluator'

@@ -113,8 +113,9 @@ class PolicyNode(LifecycleNode):
                                    {name: kinds[name][1] for name in topics})
         own(self.create_subscription(t.ExecutorState, cfg.executor_state_topic,
                                      self._on_executor_state, reliable))
+        warm = ' / '.join(f'{1e3 * s:.0f}' for s in self.setup.warm_up_s) or 'off'
         self.get_logger().info(f'policy {policy.name} {policy.version}: inputs {topics}, '
-                               f'trigger {cfg.trigger}, rtc {cfg.rtc}')
+                               f'trigger {cfg.trigger}, rtc {cfg.rtc}, warm-up {warm} ms')
         return SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:

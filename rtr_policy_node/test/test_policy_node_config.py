@@ -58,6 +58,36 @@ def test_a_camera_frame_goes_through_to_a_chunk(checkpoint):
     assert np.all(np.isfinite(chunk.positions))
 
 
+def test_configure_warms_the_source_up_unless_told_not_to(checkpoint):
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint), rtc=True))
+    assert len(setup.warm_up_s) == 2 and all(s > 0 for s in setup.warm_up_s)
+    setup = load_policy(PolicyNodeConfig(policy_checkpoint=str(checkpoint), warm_up=False))
+    assert setup.warm_up_s == ()
+
+
+def test_a_failed_warm_up_fails_configure_and_names_the_parameter():
+    """A server that raises on the warm-up's blank observation: configure fails (the source
+    is closed), and the message says what failed and how to skip it."""
+    pytest.importorskip('openpi_client', reason='openpi-client not installed (make setup)')
+    from rtr_core.sources.openpi_server import PolicyServer
+
+    class Exploding:
+        def infer(self, obs):
+            raise RuntimeError('model exploded')
+
+    with PolicyServer(Exploding()) as server:
+        cfg = unflatten(PolicyNodeConfig, {
+            'source': 'openpi', 'openpi.port': server.port, 'openpi.joint_names': list(JOINTS),
+            'openpi.image_height': 96, 'openpi.image_width': 96})
+        with pytest.raises(RtrError, match=r'(?s)the warm-up .*parameter warm_up\) failed: '
+                                           r'server_error: .*model exploded.*set warm_up false'):
+            load_policy(cfg)
+        cfg = unflatten(PolicyNodeConfig, {
+            'source': 'openpi', 'openpi.port': server.port, 'openpi.joint_names': list(JOINTS),
+            'warm_up': False})
+        assert load_policy(cfg).warm_up_s == ()
+
+
 def test_a_seed_makes_the_node_sample_like_rtr_eval_open_loop(checkpoint):
     """seed n: chunk k is sampled with seed n + k (as `rtr eval open-loop --seed n`)."""
     from rtr_core.policy import Policy

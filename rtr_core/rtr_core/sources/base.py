@@ -23,6 +23,9 @@ from ..policy.rtc import RTCContext
 #: Rejection kinds a source counts (beside the executor's own).
 REJECTIONS = ('shape', 'non_finite', 'missing_key', 'server_error')
 
+#: Frame size of a warm-up's blank image when the source takes frames as received.
+BLANK_IMAGE_SIZE = (224, 224)
+
 
 class SourceError(RtrError):
     """A source that cannot be set up (names the parameter, server or entry point)."""
@@ -94,6 +97,47 @@ class ChunkSource:
                 self._rejected[exc.kind] += 1
                 self._last_rejection = str(exc)
             raise
+
+    def blank_observation(self, stamp: float = 0.0) -> Observation:
+        """Zeros for every input the source reads (the image at ``image_size``, else
+        :data:`BLANK_IMAGE_SIZE`): what :meth:`warm_up` predicts from."""
+        height, width = self.image_size or BLANK_IMAGE_SIZE
+        wants = set(self.inputs)
+        return Observation(
+            stamp=stamp,
+            joint_positions=np.zeros(len(self.joint_names)) if 'joint_positions' in wants
+            else None,
+            image=np.zeros((height, width, 3), dtype=np.uint8) if 'image' in wants else None,
+            wrench=np.zeros(6) if 'wrench' in wants else None)
+
+    def warm_up(self, rtc: bool = False) -> list[float]:
+        """Predict from :meth:`blank_observation` and drop the chunk, so that the first real
+        chunk does not pay for first calls: a JAX server's compilation (openpi's pi0: 10 s
+        and more, longer than a reply may take) or torch's lazy set-up (~25 ms here). With
+        ``rtc`` (and a source that supports it) a second call is guided by the first chunk,
+        as every chunk after the first will be.
+
+        The source is left as it was: nothing counted, and :meth:`reset` called, so a seeded
+        source samples its first chunk as without a warm-up. Returns each call's seconds;
+        raises :class:`SourceError` when the source cannot answer."""
+        with self._lock:
+            counters, rejected, last = (Counter(self._counters), Counter(self._rejected),
+                                        self._last_rejection)
+        seconds, chunk = [], None
+        try:
+            for guided in (False, True) if rtc and self.supports_rtc else (False,):
+                stamp, context = 0.0, None
+                if guided:  # the next observation, one action later, as the worker guides it
+                    stamp = chunk.dt
+                    context = RTCContext.from_chunk(chunk, stamp + chunk.dt, chunk.dt, 1)
+                t0 = time.perf_counter()
+                chunk = self._predict(self.blank_observation(stamp), context)
+                seconds.append(time.perf_counter() - t0)
+        finally:
+            with self._lock:
+                self._counters, self._rejected, self._last_rejection = counters, rejected, last
+            self.reset()
+        return seconds
 
     def stats(self) -> dict[str, str]:
         """Counters for diagnostics: rejected replies by kind, the last rejection, and

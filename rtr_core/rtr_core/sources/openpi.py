@@ -58,13 +58,17 @@ class OpenpiConfig:
     actions: ActionMapping = field(default_factory=ActionMapping)
     connect_timeout: float = 5.0  # s, at configure and for each reconnection attempt
     reply_timeout: float = 5.0  # s; a slower reply closes the connection (then reconnect)
+    # s: the reply to the node's warm-up request at configure, which may compile the model
+    # (a JAX server's first inference: 10 s and more)
+    warm_up_timeout: float = 120.0
     reconnect_min: float = 0.25  # s, first backoff after a lost connection
     reconnect_max: float = 8.0  # s, backoff cap (doubles each failed attempt)
 
     def __post_init__(self) -> None:
         if self.action_rate_hz <= 0:
             raise ConfigError(f'openpi.action_rate_hz={self.action_rate_hz}: expected > 0')
-        for name in ('connect_timeout', 'reply_timeout', 'reconnect_min', 'reconnect_max'):
+        for name in ('connect_timeout', 'reply_timeout', 'warm_up_timeout', 'reconnect_min',
+                     'reconnect_max'):
             if not getattr(self, name) > 0:
                 raise ConfigError(f'openpi.{name}={getattr(self, name)}: expected > 0 s')
         if self.image_key and (self.image_height < 1 or self.image_width < 1):
@@ -126,6 +130,7 @@ class OpenpiSource(ChunkSource):
         self._packer = self._msgpack.Packer()
         self._clock = clock
         self._ws = None
+        self._reply_timeout = config.reply_timeout
         self._backoff = config.reconnect_min
         self._next_attempt = 0.0
         self.metadata: dict = {}
@@ -191,6 +196,14 @@ class OpenpiSource(ChunkSource):
         self.count('reconnects')
         log.info('openpi %s: reconnected', self.config.uri)
 
+    def warm_up(self, rtc: bool = False) -> list[float]:
+        """As every source's, with ``warm_up_timeout`` for the reply (it may compile)."""
+        self._reply_timeout = self.config.warm_up_timeout
+        try:
+            return super().warm_up(rtc)
+        finally:
+            self._reply_timeout = self.config.reply_timeout
+
     def close(self) -> None:
         if self._ws is not None:
             self._ws.close()
@@ -228,10 +241,10 @@ class OpenpiSource(ChunkSource):
         data = self._packer.pack(self.request(observation))
         try:
             self._ws.send(data)
-            reply = self._ws.recv(timeout=cfg.reply_timeout)
+            reply = self._ws.recv(timeout=self._reply_timeout)
         except TimeoutError as exc:
             # the late reply would answer the next request: drop the connection instead
-            raise self._lost(f'no reply within {cfg.reply_timeout:g} s') from exc
+            raise self._lost(f'no reply within {self._reply_timeout:g} s') from exc
         except Exception as exc:  # ConnectionClosed, OSError
             raise self._lost(f'connection lost: {exc}') from exc
         if isinstance(reply, str):
