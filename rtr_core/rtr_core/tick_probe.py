@@ -134,6 +134,9 @@ class LateTick:
     step_cpu_ms: float = 0.0  # on a core
     step_run_queue_ms: float = 0.0  # waiting for a core
     step_blocked: int = 0  # times it blocked (the GIL, a lock, I/O or a sleep of its own)
+    # hypervisor steal meanwhile (all cores, 10 ms resolution): on a VM stolen time can count
+    # as the thread's time on a core (bench_tick_cpu: fixed work 28x its median, 40 ms stolen)
+    step_steal_ms: float = 0.0
 
     @staticmethod
     def of(lateness: float, at: float, overrun: float, step: float,
@@ -152,7 +155,8 @@ class LateTick:
                         (after.steal - before.steal) * 1e3, step * 1e3,
                         (before.cpu - step_started.cpu) * 1e3,
                         (before.run_queue - step_started.run_queue) * 1e3,
-                        before.blocked - step_started.blocked)
+                        before.blocked - step_started.blocked,
+                        (before.steal - step_started.steal) * 1e3)
 
     @property
     def unexplained_ms(self) -> float:
@@ -196,6 +200,9 @@ class LateTick:
         if self.step_off_cpu_ms >= 0.5 * self.overrun_ms:
             return (f': it blocked {self.step_blocked}x (the GIL or a lock held by another '
                     'thread of the process, I/O, or a sleep of its own)')
+        if self.step_steal_ms > 0:
+            return (f' (on a core, with {self.step_steal_ms:.0f} ms of hypervisor steal '
+                    'meanwhile: on a VM stolen time can count as time on a core)')
         return ' (its own work)'
 
     def __str__(self) -> str:
@@ -205,7 +212,8 @@ class LateTick:
                 f'previous step '
                 f'{self.overrun_ms:.1f} ms past the deadline (it took {self.step_ms:.1f} ms: on a '
                 f'core {self.step_cpu_ms:.1f}, waiting for one {self.step_run_queue_ms:.1f}, '
-                f'blocked {self.step_off_cpu_ms:.1f} ms, {self.step_blocked}x), then '
+                f'blocked {self.step_off_cpu_ms:.1f} ms, {self.step_blocked}x, steal '
+                f'{self.step_steal_ms:.0f} ms), then '
                 f'waiting for a core {queue}, '
                 f'garbage collection {self.gc_ms:.1f} ms, {self.faults} page faults '
                 f'({self.major_faults} major), preempted {self.preempted}x, blocked '
