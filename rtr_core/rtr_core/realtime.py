@@ -229,6 +229,12 @@ class PeriodicLoop:
         at = self._align() + (deadline - self._clock())  # the reference time at the deadline
         return deadline - (at - self.period * round(at / self.period))
 
+    def lateness_ms(self) -> np.ndarray:
+        """The lateness of the kept ticks (the last ``keep``), ms, oldest first."""
+        n = min(self._count, self._lateness.size)
+        start = self._count % self._lateness.size if self._count > n else 0
+        return np.roll(self._lateness[:n], -start) * 1e3
+
     def stats(self) -> LatenessStats:
         n = min(self._count, self._lateness.size)
         late = self._lateness[:n] * 1e3

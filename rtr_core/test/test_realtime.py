@@ -42,6 +42,26 @@ def test_overrun_skips_missed_deadlines_instead_of_bursting():
     assert worst.overrun_ms >= 140, worst
 
 
+def test_the_kept_lateness_is_the_last_ticks_oldest_first():
+    calls = []
+    loop = None
+
+    def step():
+        calls.append(time.monotonic())
+        if len(calls) == 6:
+            time.sleep(0.045)  # tick 7 starts late by ~35 ms (fewer than 4 deadlines missed)
+        if len(calls) == 9:
+            loop.stop()
+
+    loop = PeriodicLoop(0.01, step, keep=4)
+    loop.start()
+    loop._thread.join(2.0)
+    late = loop.lateness_ms()
+    assert len(calls) == 9 and late.shape == (4,)  # ticks 6, 7, 8, 9 of a ring of 4
+    assert late.argmax() == 1 and late[1] >= 30, late
+    assert late[1] == loop.stats().max_ms
+
+
 def test_an_exception_stops_the_loop_and_is_kept():
     done = threading.Event()
 
