@@ -67,6 +67,18 @@ def test_seam_jerk_ratio_flags_a_kink_not_a_smooth_curve():
     assert kink['jerk_mean'] == pytest.approx(0.2 * np.sqrt(2) / DT**2, rel=0.05)
 
 
+def test_the_median_seam_is_not_moved_by_one_rough_hand_over():
+    t = np.arange(400) * DT
+    p = np.column_stack([np.sin(t), np.cos(t)])
+    seams = np.array([50, 150, 250])
+    kinked = p.copy()
+    kinked[150:] += 0.2 * (t[150:] - t[150])[:, None]  # one velocity step, at the second seam
+    smooth, rough = seam_jerk(p, seams, DT), seam_jerk(kinked, seams, DT)
+    assert rough['jerk_mean'] > 50 * smooth['jerk_mean']  # one rough seam raises the mean
+    assert rough['jerk_p50'] == pytest.approx(smooth['jerk_p50'], rel=0.05)  # not the median
+    assert rough['jerk_max'] == pytest.approx(0.2 * np.sqrt(2) / DT**2, rel=0.05)
+
+
 def test_a_blend_after_the_seam_does_not_raise_its_own_baseline():
     """A strategy that smooths a seam over a 24-tick blend makes those ticks rougher than the
     chunk's own motion; counted in its baseline they flattered its seam jerk ratio (the old

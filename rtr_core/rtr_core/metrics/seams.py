@@ -36,9 +36,10 @@ def _summary(values: np.ndarray, prefix: str) -> dict[str, float]:
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
     if values.size == 0:
-        return {f'{prefix}_mean': float('nan'), f'{prefix}_p95': float('nan'),
-                f'{prefix}_max': float('nan')}
+        return {f'{prefix}_mean': float('nan'), f'{prefix}_p50': float('nan'),
+                f'{prefix}_p95': float('nan'), f'{prefix}_max': float('nan')}
     return {f'{prefix}_mean': float(values.mean()),
+            f'{prefix}_p50': float(np.percentile(values, 50)),
             f'{prefix}_p95': float(np.percentile(values, 95)),
             f'{prefix}_max': float(values.max())}
 
